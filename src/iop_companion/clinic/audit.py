@@ -1,0 +1,95 @@
+"""Append-only audit trail: who did what to which record, and when (HIPAA 164.312(b)).
+
+Entries name records by id and never carry tokens, codes or health data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from iop_companion.clinic.models import AuditEntry, AuditOutcome
+
+ANONYMOUS = "anonymous"
+
+
+class AuditAction(StrEnum):
+    ENROLMENT_CREATE = "enrolment.create"
+    DEVICE_AUTHENTICATE = "device.authenticate"
+    PROFILE_READ = "participant.profile.read"
+    SCHEDULE_READ = "participant.schedule.read"
+    FAMILY_JOIN = "family.join"
+    FAMILY_AUTHENTICATE = "family.authenticate"
+    FAMILY_SHARED_READ = "family.shared.read"
+    CONSENT_BIND = "consent.bind"  # an invite's consent now names the member who joined
+    RECORD_PUSH = "participant.record.push"
+    ALERT_CREATE = "alert.create"
+    STAFF_SIGN_IN = "staff.sign_in"
+    STAFF_AUTHENTICATE = "staff.authenticate"
+    ALERTS_READ = "clinician.alerts.read"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
+
+
+def device_actor(device_id: uuid.UUID) -> str:
+    return f"device:{device_id}"
+
+
+def family_actor(family_member_id: uuid.UUID) -> str:
+    return f"family:{family_member_id}"
+
+
+def staff_actor(staff_id: uuid.UUID) -> str:
+    return f"staff:{staff_id}"
+
+
+def record_audit(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: AuditAction,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    record_type: str | None = None,
+    record_id: uuid.UUID | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add an entry to the caller's transaction (it is committed with the work it describes)."""
+    session.add(
+        AuditEntry(
+            at=at,
+            actor=actor,
+            action=action.value,
+            outcome=outcome,
+            record_type=record_type,
+            record_id=str(record_id) if record_id is not None else None,
+            reason=reason,
+        )
+    )
+
+
+def commit_failure(
+    session: Session,
+    *,
+    at: datetime,
+    action: AuditAction,
+    record_type: str,
+    record_id: uuid.UUID | None,
+    reason: str,
+    actor: str = ANONYMOUS,
+) -> None:
+    """Record a refused action and commit it at once: the request is about to be
+    refused, so there is no other work for the entry to be committed with (R4)."""
+    record_audit(
+        session,
+        at=at,
+        actor=actor,
+        action=action,
+        outcome=AuditOutcome.FAILURE,
+        record_type=record_type if record_id is not None else None,
+        record_id=record_id,
+        reason=reason,
+    )
+    session.commit()

@@ -1,0 +1,192 @@
+"""Authentication: participant routes depend on `require_device`, family routes on
+`require_family_member`, clinician routes on `require_clinician`.
+
+Each looks tokens up in its own table (devices, family members, staff sessions), so
+no kind of token ever opens another kind's routes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iop_companion.clinic.audit import AuditAction, commit_failure
+from iop_companion.clinic.credentials import digest
+from iop_companion.clinic.dependencies import DbSession, Now
+from iop_companion.clinic.family import active_consents, scopes_of
+from iop_companion.clinic.models import (
+    Consent,
+    Device,
+    FamilyMember,
+    Participant,
+    StaffRole,
+    StaffSession,
+)
+
+# Real tokens are 43 characters; anything far longer is not worth hashing.
+_MAX_TOKEN_LENGTH = 200
+
+NOT_AUTHORISED_MESSAGE = (
+    "This device is not connected to a clinic account, or the clinic has disconnected it. "
+    "Ask your clinic for a new enrolment code."
+)
+
+FAMILY_NOT_AUTHORISED_MESSAGE = (
+    "You no longer have access to what was shared with you. "
+    "Ask the person who invited you for a new invitation."
+)
+
+_bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
+_clinician_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ClinicianToken",
+    description="The access token from signing in as a clinician.",
+)
+
+CLINICIAN_NOT_AUTHORISED_MESSAGE = "Your session has ended or is not valid. Please sign in again."
+
+_family_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="FamilyToken",
+    description="The family token from joining with an invite code.",
+)
+
+
+@dataclass(frozen=True)
+class AuthenticatedDevice:
+    device_id: uuid.UUID
+    participant: Participant
+
+
+@dataclass(frozen=True)
+class AuthenticatedFamilyMember:
+    family_member_id: uuid.UUID
+    participant: Participant
+    consents: tuple[Consent, ...]  # in force for this request; never empty
+
+    @property
+    def scopes(self) -> list[str]:
+        return scopes_of(self.consents)
+
+
+def _refuse(message: str = NOT_AUTHORISED_MESSAGE) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _refuse_audited(db: Session, now: datetime, *, action: AuditAction, record_type: str,
+                    record_id: uuid.UUID | None, reason: str, message: str) -> HTTPException:
+    """Audit a failed sign-in (security R4; the token itself never is) and build the 401."""
+    commit_failure(db, at=now, action=action, record_type=record_type, record_id=record_id,
+                   reason=reason)
+    return _refuse(message)
+
+
+def _usable(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    if credentials is None or not 0 < len(credentials.credentials) <= _MAX_TOKEN_LENGTH:
+        return None
+    return credentials.credentials
+
+
+def require_device(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    db: DbSession,
+    now: Now,
+) -> AuthenticatedDevice:
+    """Resolve the bearer token to an active device, or refuse the request with 401."""
+    token = _usable(credentials)
+    if token is None:
+        raise _refuse()
+    device = db.scalar(select(Device).where(Device.token_hash == digest(token)))
+    if device is None or device.revoked_at is not None:
+        raise _refuse_audited(
+            db, now, action=AuditAction.DEVICE_AUTHENTICATE, record_type="device",
+            record_id=device.id if device else None,
+            reason="device_revoked" if device else "unknown_token",
+            message=NOT_AUTHORISED_MESSAGE)
+    return AuthenticatedDevice(device_id=device.id, participant=device.participant)
+
+
+CurrentDevice = Annotated[AuthenticatedDevice, Depends(require_device)]
+
+
+def require_family_member(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_family_bearer)],
+    db: DbSession,
+    now: Now,
+) -> AuthenticatedFamilyMember:
+    """Resolve the bearer token to a family member with a consent in force now, or 401.
+
+    The consent is checked on every request, so revoking it (or its expiry) ends
+    access at the next one (security R3).
+    """
+    token = _usable(credentials)
+    if token is None:
+        raise _refuse(FAMILY_NOT_AUTHORISED_MESSAGE)
+    member = db.scalar(select(FamilyMember).where(FamilyMember.token_hash == digest(token)))
+    consents: list[Consent] = []
+    if member is None:
+        reason: str | None = "unknown_token"
+    elif member.revoked_at is not None:
+        reason = "family_member_revoked"
+    else:
+        consents = active_consents(db, member, now)
+        reason = None if consents else "consent_inactive"  # revoked or expired
+    if member is None or reason is not None:
+        raise _refuse_audited(
+            db, now, action=AuditAction.FAMILY_AUTHENTICATE, record_type="family_member",
+            record_id=member.id if member else None, reason=reason or "unknown_token",
+            message=FAMILY_NOT_AUTHORISED_MESSAGE)
+    return AuthenticatedFamilyMember(
+        family_member_id=member.id, participant=member.participant, consents=tuple(consents)
+    )
+
+
+CurrentFamilyMember = Annotated[AuthenticatedFamilyMember, Depends(require_family_member)]
+
+
+@dataclass(frozen=True)
+class AuthenticatedClinician:
+    staff_id: uuid.UUID
+    clinic_id: uuid.UUID
+
+
+def require_clinician(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_clinician_bearer)],
+    db: DbSession,
+    now: Now,
+) -> AuthenticatedClinician:
+    """Resolve the bearer token to a clinician's unexpired, unrevoked session, or 401."""
+    token = _usable(credentials)
+    if token is None:
+        raise _refuse(CLINICIAN_NOT_AUTHORISED_MESSAGE)
+    session = db.scalar(select(StaffSession).where(StaffSession.token_hash == digest(token)))
+    if session is None:
+        reason: str | None = "unknown_token"
+    elif session.revoked_at is not None:
+        reason = "session_revoked"
+    elif session.expires_at <= now:
+        reason = "session_expired"
+    elif session.staff.role is not StaffRole.CLINICIAN:
+        reason = "not_a_clinician"
+    else:
+        reason = None
+    if session is None or reason is not None:
+        raise _refuse_audited(
+            db, now, action=AuditAction.STAFF_AUTHENTICATE, record_type="staff_session",
+            record_id=session.id if session else None, reason=reason or "unknown_token",
+            message=CLINICIAN_NOT_AUTHORISED_MESSAGE)
+    return AuthenticatedClinician(staff_id=session.staff_id, clinic_id=session.staff.clinic_id)
+
+
+CurrentClinician = Annotated[AuthenticatedClinician, Depends(require_clinician)]

@@ -1,0 +1,384 @@
+"""The clinic server's tables (SQLAlchemy 2 typed models).
+
+Schema changes go through an Alembic revision in `migrations/versions/`; a test
+checks that these models and the migrations describe the same schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+from iop_companion.sync.protocol import (
+    ConsentScope,
+    RecordKind,
+    SafetyTrigger,
+    SessionKind,
+    SessionStatus,
+)
+
+# Deterministic constraint names, so later migrations can refer to them on any database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC on every database.
+
+    SQLite has no timezone type and would silently drop the offset, so values are
+    normalised to UTC on the way in and come back tagged as UTC. Naive datetimes
+    are refused: a clock time without a zone is a bug waiting to happen.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("timestamps stored by the clinic server must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum_column(enum_class: type[StrEnum]) -> Enum:
+    # Stored as plain strings (values, not names) with a CHECK constraint declared on
+    # the table: adding a kind later is a small migration, not a native-enum dance.
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def _in_values_check(column: str, enum_class: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum_class)
+    return f"{column} IN ({values})"
+
+
+class StaffRole(StrEnum):
+    CLINICIAN = "clinician"
+    ADMINISTRATOR = "administrator"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(400))
+    phone: Mapped[str] = mapped_column(String(40))
+    crisis_line: Mapped[str] = mapped_column(String(40))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Staff(Base):
+    """A clinician or administrator account (one per person)."""
+
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in_values_check("role", StaffRole), name="role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, PHC string
+    role: Mapped[StaffRole] = mapped_column(_enum_column(StaffRole))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))  # first name or chosen name
+    program_start: Mapped[date | None] = mapped_column(Date)
+    program_end: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+    clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
+
+
+class EnrolmentCode(Base):
+    """A single-use code that lets one device join a participant's account."""
+
+    __tablename__ = "enrolment_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Device(Base):
+    """A participant's enrolled phone; the clinic revokes it by setting `revoked_at`."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    label: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+
+
+class FamilyInvite(Base):
+    """A single-use code that lets the named person join as the participant's family member.
+
+    Longer-lived than an enrolment code (it is passed on outside the clinic) but
+    still single use (security A1). Its consents say what joining gives access to.
+    """
+
+    __tablename__ = "family_invites"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    recipient_name: Mapped[str] = mapped_column(String(80))  # the named person (42 CFR 2.31)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FamilyMember(Base):
+    """A family member's account (one per person, security A3), made by redeeming an invite.
+
+    What it may see is decided by its consents at every request, not by the account.
+    """
+
+    __tablename__ = "family_members"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+
+
+class Consent(Base):
+    """A participant's consent to share `scope` with one recipient (42 CFR 2.31).
+
+    Who (the invite's named person, then the family member who redeemed it), what
+    (`scope`), why (`purpose`), until when (`expires_at`), when given (`granted_at`)
+    and whether withdrawn (`revoked_at`). Rows are never deleted: revoking sets
+    `revoked_at`, which blocks access at the next request.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("scope", ConsentScope), name="scope"),
+        CheckConstraint(
+            "invite_id IS NOT NULL OR family_member_id IS NOT NULL", name="has_recipient"
+        ),
+        CheckConstraint(
+            "expires_at IS NULL OR expires_at > granted_at", name="expires_after_grant"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    # The invite names the recipient until they join; then the family member does.
+    invite_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("family_invites.id"), index=True)
+    family_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_members.id"), index=True
+    )
+    scope: Mapped[ConsentScope] = mapped_column(_enum_column(ConsentScope))
+    purpose: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ScheduledSessionRecord(Base):
+    """One program session. `participant_id` None means the whole program (a group)."""
+
+    __tablename__ = "scheduled_sessions"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("kind", SessionKind), name="kind"),
+        CheckConstraint(_in_values_check("status", SessionStatus), name="status"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index(None, "clinic_id", "starts_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"))
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participants.id"), index=True
+    )
+    kind: Mapped[SessionKind] = mapped_column(_enum_column(SessionKind))
+    title: Mapped[str] = mapped_column(String(120))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    location: Mapped[str] = mapped_column(String(200))
+    telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    facilitator: Mapped[str] = mapped_column(String(120))
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum_column(SessionStatus), default=SessionStatus.SCHEDULED
+    )
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class AuditEntry(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE).
+
+    Holds who did what to which record and when; never tokens, codes or health data.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("outcome", AuditOutcome), name="outcome"),
+        Index(None, "record_type", "record_id"),
+    )
+
+    # BIGINT on PostgreSQL because the log only grows; SQLite needs INTEGER to autoincrement.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # "device:<uuid>", "family:<uuid>", "staff:<uuid>", "anonymous"
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))  # e.g. "enrolment.create"
+    outcome: Mapped[AuditOutcome] = mapped_column(_enum_column(AuditOutcome))
+    record_type: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))  # machine-readable, e.g. "expired"
+
+
+class ServerState(Base):
+    """The server's one row of sync bookkeeping (its id is always 1).
+
+    `last_seq` is the sync sequence: a push takes the next number by updating this
+    row in its own transaction, so the row lock orders concurrent pushes from any
+    number of workers and sequence numbers become visible in commit order (a pull
+    cursor never skips a change committed late). `epoch` is random, made once by
+    migration 0003; a database restored from a backup is recognised by it (Y6).
+    """
+
+    __tablename__ = "server_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[str] = mapped_column(String(64))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class ParticipantRecord(Base):
+    """One version of one record pushed by a participant's app; never updated or overwritten."""
+
+    __tablename__ = "participant_records"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("kind", RecordKind), name="kind"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        UniqueConstraint("participant_id", "record_id", "version"),
+    )
+
+    # Assigned from ServerState.last_seq; orders records for pulls (never device time).
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), index=True)
+    record_id: Mapped[uuid.UUID] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer)
+    replaces_version: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[RecordKind] = mapped_column(_enum_column(RecordKind))
+    priority: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the canonical JSON of (kind, replaces_version, payload): replays match it.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    device_created_at: Mapped[datetime] = mapped_column(UtcDateTime())  # recorded, not trusted
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Alert(Base):
+    """A safety flag for the participant's clinicians: one per flagged record."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("trigger", SafetyTrigger), name="trigger"),
+        UniqueConstraint("participant_id", "record_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    record_id: Mapped[uuid.UUID] = mapped_column()
+    trigger: Mapped[SafetyTrigger] = mapped_column(_enum_column(SafetyTrigger))
+    priority: Mapped[int] = mapped_column(Integer)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the phone's clock
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's clock
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+
+    participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+
+
+class StaffSession(Base):
+    """A clinician's signed-in session; the bearer token is stored only as a SHA-256 digest."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    staff: Mapped[Staff] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,284 @@
+"""Push sync: storing the records a participant's app uploads (security Y1, Y2, Y5).
+
+Each record is handled in a transaction of its own, so a result of STORED or
+DUPLICATE means the row is committed, and one bad record does not hold up the rest
+of its batch (Y3). A transaction starts by taking the next server sequence number
+from the `server_state` row; that row lock orders concurrent pushes from any number
+of workers, on SQLite (whose write lock it takes first) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
+from iop_companion.clinic.models import (
+    Alert,
+    AuditOutcome,
+    ParticipantRecord,
+    ServerState,
+)
+from iop_companion.sync.protocol import (
+    PushOutcome,
+    PushRecord,
+    PushResult,
+    RecordKind,
+    SafetyTrigger,
+    canonical_json,
+    payload_problem,
+)
+
+SERVER_STATE_ID = 1
+
+CHANGED_CONTENT_REASON = (
+    "This version of the record is already stored with different content; "
+    "it was not overwritten. Save the change as a new version."
+)
+STALE_BASE_REASON = (
+    "stale base version: the record has changed since this edit was made. "
+    "Review the latest version and edit that."
+)
+KIND_CHANGED_REASON = "A new version of a record cannot change its kind."
+
+
+def server_epoch(db: Session) -> str:
+    epoch = db.scalar(select(ServerState.epoch).where(ServerState.id == SERVER_STATE_ID))
+    if epoch is None:  # only a database that skipped migration 0003
+        raise RuntimeError("the clinic database has no server_state row")
+    return epoch
+
+
+def content_sha256(record: PushRecord) -> str:
+    """What makes two uploads of (id, version) the same: kind, base version and payload."""
+    content = {
+        "kind": record.kind.value,
+        "replaces_version": record.replaces_version,
+        "payload": record.payload,
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def push_records(
+    db: Session,
+    *,
+    participant_id: uuid.UUID,
+    device_id: uuid.UUID,
+    records: Sequence[PushRecord],
+    now: datetime,
+) -> list[PushResult]:
+    """Store each record (in order, each committed on its own) and say what became of it."""
+    return [_push_one(db, participant_id, device_id, record, now) for record in records]
+
+
+def _push_one(
+    db: Session,
+    participant_id: uuid.UUID,
+    device_id: uuid.UUID,
+    record: PushRecord,
+    now: datetime,
+) -> PushResult:
+    problem = payload_problem(record.kind, record.payload)
+    if problem is not None:
+        return _answer(db, device_id, record, now, PushOutcome.REJECTED, problem, None, "rejected")
+    sha = content_sha256(record)
+    try:
+        seq = _next_seq(db)  # first: takes the lock before anything is read
+        existing = _stored(db, participant_id, record)
+        if existing is not None:
+            db.rollback()  # gives the sequence number back
+            return _replayed(db, device_id, record, now, existing, sha)
+        if record.version > 1:
+            latest = db.scalar(
+                select(ParticipantRecord)
+                .where(
+                    ParticipantRecord.participant_id == participant_id,
+                    ParticipantRecord.record_id == record.id,
+                )
+                .order_by(ParticipantRecord.version.desc())
+                .limit(1)
+            )
+            if latest is None or latest.version != record.replaces_version:
+                db.rollback()
+                return _answer(
+                    db,
+                    device_id,
+                    record,
+                    now,
+                    PushOutcome.CONFLICT,
+                    STALE_BASE_REASON,
+                    None,
+                    "stale_base",
+                )
+            if latest.kind != record.kind:
+                db.rollback()
+                return _answer(
+                    db,
+                    device_id,
+                    record,
+                    now,
+                    PushOutcome.CONFLICT,
+                    KIND_CHANGED_REASON,
+                    None,
+                    "kind_changed",
+                )
+        db.add(
+            ParticipantRecord(
+                server_seq=seq,
+                participant_id=participant_id,
+                device_id=device_id,
+                record_id=record.id,
+                version=record.version,
+                replaces_version=record.replaces_version,
+                kind=record.kind,
+                priority=record.priority,
+                content_sha256=sha,
+                payload=record.payload,
+                device_created_at=record.created_at,
+                received_at=now,
+            )
+        )
+        if record.kind is RecordKind.SAFETY_FLAG:
+            _raise_alert(db, participant_id, device_id, record, now)
+        record_audit(
+            db,
+            at=now,
+            actor=device_actor(device_id),
+            action=AuditAction.RECORD_PUSH,
+            record_type="participant_record",
+            record_id=record.id,
+        )
+        db.commit()
+    except IntegrityError:
+        # Another request stored the same (participant, id, version) between our
+        # read and our insert: answer from what it stored.
+        db.rollback()
+        existing = _stored(db, participant_id, record)
+        if existing is None:
+            raise
+        return _replayed(db, device_id, record, now, existing, sha)
+    return PushResult(
+        id=record.id, version=record.version, outcome=PushOutcome.STORED, server_seq=seq
+    )
+
+
+def _next_seq(db: Session) -> int:
+    seq: int = db.execute(
+        update(ServerState)
+        .where(ServerState.id == SERVER_STATE_ID)
+        .values(last_seq=ServerState.last_seq + 1)
+        .returning(ServerState.last_seq),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    return seq
+
+
+def _stored(db: Session, participant_id: uuid.UUID, record: PushRecord) -> ParticipantRecord | None:
+    return db.scalar(
+        select(ParticipantRecord).where(
+            ParticipantRecord.participant_id == participant_id,
+            ParticipantRecord.record_id == record.id,
+            ParticipantRecord.version == record.version,
+        )
+    )
+
+
+def _replayed(
+    db: Session,
+    device_id: uuid.UUID,
+    record: PushRecord,
+    now: datetime,
+    existing: ParticipantRecord,
+    sha: str,
+) -> PushResult:
+    if existing.content_sha256 == sha:
+        return _answer(
+            db,
+            device_id,
+            record,
+            now,
+            PushOutcome.DUPLICATE,
+            None,
+            existing.server_seq,
+            "duplicate",
+        )
+    return _answer(
+        db,
+        device_id,
+        record,
+        now,
+        PushOutcome.CONFLICT,
+        CHANGED_CONTENT_REASON,
+        None,
+        "changed_content",
+    )
+
+
+def _answer(
+    db: Session,
+    device_id: uuid.UUID,
+    record: PushRecord,
+    now: datetime,
+    outcome: PushOutcome,
+    reason: str | None,
+    server_seq: int | None,
+    audit_reason: str,
+) -> PushResult:
+    """Audit an upload that stored nothing new, and build its result."""
+    record_audit(
+        db,
+        at=now,
+        actor=device_actor(device_id),
+        action=AuditAction.RECORD_PUSH,
+        outcome=AuditOutcome.SUCCESS if outcome is PushOutcome.DUPLICATE else AuditOutcome.FAILURE,
+        record_type="participant_record",
+        record_id=record.id,
+        reason=audit_reason,
+    )
+    db.commit()
+    return PushResult(
+        id=record.id,
+        version=record.version,
+        outcome=outcome,
+        reason=reason,
+        server_seq=server_seq,
+    )
+
+
+def _raise_alert(
+    db: Session,
+    participant_id: uuid.UUID,
+    device_id: uuid.UUID,
+    record: PushRecord,
+    now: datetime,
+) -> None:
+    """One alert per flagged record: a later version of the flag does not raise another."""
+    already = db.scalar(
+        select(Alert.id).where(Alert.participant_id == participant_id, Alert.record_id == record.id)
+    )
+    if already is not None:
+        return
+    alert = Alert(
+        id=uuid.uuid4(),
+        participant_id=participant_id,
+        record_id=record.id,
+        trigger=SafetyTrigger(record.payload["trigger"]),
+        priority=record.priority,
+        raised_at=record.created_at,
+        received_at=now,
+    )
+    db.add(alert)
+    record_audit(
+        db,
+        at=now,
+        actor=device_actor(device_id),
+        action=AuditAction.ALERT_CREATE,
+        record_type="alert",
+        record_id=alert.id,
+    )

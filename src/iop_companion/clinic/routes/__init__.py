@@ -1,0 +1,1 @@
+"""HTTP routes of the clinic API, grouped by who may call them."""

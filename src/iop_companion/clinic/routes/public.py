@@ -1,0 +1,206 @@
+"""Routes open to anyone: the health probe, enrolment and family joining (both by code),
+and clinician sign-in (by email and password)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from iop_companion.clinic.audit import (
+    AuditAction,
+    commit_failure,
+    device_actor,
+    family_actor,
+    record_audit,
+)
+from iop_companion.clinic.clinicians import SignInRefused, sign_in
+from iop_companion.clinic.dependencies import DbSession, Now
+from iop_companion.clinic.enrolment import (
+    CodeAlreadyUsed,
+    CodeExpired,
+    EnrolmentRefused,
+    UnknownCode,
+    redeem_enrolment_code,
+)
+from iop_companion.clinic.family import (
+    InviteAlreadyUsed,
+    InviteExpired,
+    InviteRefused,
+    InviteWithdrawn,
+    UnknownInvite,
+    redeem_family_invite,
+)
+from iop_companion.clinic.wire import clinic_profile
+from iop_companion.sync.protocol import (
+    PROTOCOL_VERSION,
+    ClinicianSessionResponse,
+    ClinicianSignInRequest,
+    EnrolmentRequest,
+    EnrolmentResponse,
+    ErrorBody,
+    FamilyJoinRequest,
+    FamilyJoinResponse,
+    HealthResponse,
+)
+
+router = APIRouter(tags=["public"])
+
+# Paths (below the API prefix) reachable without a device token. Everything else is
+# refused by default; a test walks every route to hold us to this list.
+PUBLIC_PATHS = frozenset({"/health", "/enrolments", "/family/join", "/clinician/sessions"})
+
+# One message for a wrong email and a wrong password: it must not say which accounts exist.
+SIGN_IN_REFUSED_MESSAGE = "That email and password do not match an account. Please try again."
+
+_REFUSALS: dict[type[EnrolmentRefused], tuple[int, str]] = {
+    UnknownCode: (
+        status.HTTP_401_UNAUTHORIZED,
+        "This code was not recognised. Check it and try again, or ask your clinic for a new one.",
+    ),
+    CodeAlreadyUsed: (
+        status.HTTP_401_UNAUTHORIZED,
+        "This code has already been used. Each code works once; ask your clinic for a new one.",
+    ),
+    CodeExpired: (
+        status.HTTP_410_GONE,
+        "This code has expired. Codes work for 15 minutes; ask your clinic for a new one.",
+    ),
+}
+
+_INVITE_REFUSALS: dict[type[InviteRefused], tuple[int, str]] = {
+    UnknownInvite: (
+        status.HTTP_401_UNAUTHORIZED,
+        (
+            "This invite code was not recognised. Check it and try again, "
+            "or ask the person who invited you for a new one."
+        ),
+    ),
+    InviteAlreadyUsed: (
+        status.HTTP_401_UNAUTHORIZED,
+        (
+            "This invite code has already been used. Each code works once; "
+            "ask the person who invited you for a new one."
+        ),
+    ),
+    InviteExpired: (
+        status.HTTP_410_GONE,
+        (
+            "This invite code has expired. Invite codes work for 7 days; "
+            "ask the person who invited you for a new one."
+        ),
+    ),
+    # Worded like expiry on purpose: the invitee need not learn that sharing was withdrawn.
+    InviteWithdrawn: (
+        status.HTTP_410_GONE,
+        "This invite code is no longer valid. Ask the person who invited you for a new one.",
+    ),
+}
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (401, 410, 413, 422)
+}
+
+
+@router.get("/health", responses={503: {"model": ErrorBody}})
+def health(db: DbSession) -> HealthResponse:
+    try:
+        db.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "The clinic database is not reachable."
+        ) from None
+    return HealthResponse(status="ok", protocol_version=PROTOCOL_VERSION)
+
+
+@router.post("/enrolments", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def enrol_device(body: EnrolmentRequest, db: DbSession, now: Now) -> EnrolmentResponse:
+    try:
+        enrolment = redeem_enrolment_code(db, body.code, body.device_label, now)
+    except EnrolmentRefused as refusal:
+        db.rollback()
+        commit_failure(db, at=now, action=AuditAction.ENROLMENT_CREATE,
+                       record_type="enrolment_code", record_id=refusal.code_id,
+                       reason=refusal.reason)
+        status_code, message = _REFUSALS[type(refusal)]
+        raise HTTPException(status_code, message) from None
+
+    participant = enrolment.participant
+    record_audit(
+        db,
+        at=now,
+        actor=device_actor(enrolment.device.id),
+        action=AuditAction.ENROLMENT_CREATE,
+        record_type="device",
+        record_id=enrolment.device.id,
+    )
+    db.commit()
+    return EnrolmentResponse(
+        device_token=enrolment.device_token,
+        participant_id=participant.id,
+        display_name=participant.display_name,
+        clinic=clinic_profile(participant.clinic),
+        program_start=participant.program_start,
+        program_end=participant.program_end,
+    )
+
+
+@router.post("/family/join", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def join_family(body: FamilyJoinRequest, db: DbSession, now: Now) -> FamilyJoinResponse:
+    """Trade a participant's invite code for a family token (sees shared education only)."""
+    try:
+        joined = redeem_family_invite(db, body.code, body.display_name, now)
+    except InviteRefused as refusal:
+        db.rollback()
+        commit_failure(db, at=now, action=AuditAction.FAMILY_JOIN,
+                       record_type="family_invite", record_id=refusal.invite_id,
+                       reason=refusal.reason)
+        status_code, message = _INVITE_REFUSALS[type(refusal)]
+        raise HTTPException(status_code, message) from None
+
+    actor = family_actor(joined.member.id)
+    record_audit(
+        db,
+        at=now,
+        actor=actor,
+        action=AuditAction.FAMILY_JOIN,
+        record_type="family_member",
+        record_id=joined.member.id,
+    )
+    for consent in joined.consents:
+        record_audit(
+            db,
+            at=now,
+            actor=actor,
+            action=AuditAction.CONSENT_BIND,
+            record_type="consent",
+            record_id=consent.id,
+        )
+    db.commit()
+    participant = joined.participant
+    return FamilyJoinResponse(
+        family_token=joined.family_token,
+        family_member_id=joined.member.id,
+        display_name=joined.member.display_name,
+        participant_first_name=participant.display_name,
+        clinic=clinic_profile(participant.clinic),
+        shared_scope=joined.scopes,
+    )
+
+
+@router.post("/clinician/sessions", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def clinician_sign_in(
+    body: ClinicianSignInRequest, db: DbSession, now: Now
+) -> ClinicianSessionResponse:
+    """Sign a clinician in; the access token lasts 12 hours. Failures are audited."""
+    try:
+        issued = sign_in(db, body.email, body.password, now)
+    except SignInRefused:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            SIGN_IN_REFUSED_MESSAGE,
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+    return ClinicianSessionResponse(access_token=issued.token, expires_at=issued.expires_at)

@@ -1,0 +1,51 @@
+"""The translation layer: every string a person sees goes through `Translator.t`.
+
+Locale files are flat JSON objects under `assets/locales/<code>.json`. A key missing
+from the chosen locale falls back to English, so a partly translated language still
+shows a complete, readable app.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DEFAULT_LOCALE = "en"
+
+
+class Translator:
+    def __init__(self, locales_dir: Path, locale: str = DEFAULT_LOCALE) -> None:
+        self._locales_dir = locales_dir
+        self._fallback = self._load(DEFAULT_LOCALE)
+        self._strings: dict[str, str] = {}
+        self.locale = DEFAULT_LOCALE
+        self.set_locale(locale)
+
+    def _load(self, code: str) -> dict[str, str]:
+        path = self._locales_dir / f"{code}.json"
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise ValueError(f"Locale file {path.name} must be a flat object of strings.")
+        return data
+
+    def available_locales(self) -> list[str]:
+        return sorted(p.stem for p in self._locales_dir.glob("*.json"))
+
+    def set_locale(self, code: str) -> None:
+        if code not in self.available_locales():
+            code = DEFAULT_LOCALE
+        self.locale = code
+        self._strings = self._fallback if code == DEFAULT_LOCALE else self._load(code)
+
+    def t(self, key: str, **values: object) -> str:
+        """The text for `key` in the current language, with `{name}` fields filled."""
+        template = self._strings.get(key) or self._fallback.get(key)
+        if template is None:
+            # A missing key is a bug; show the key rather than crash a crisis screen.
+            return key
+        return template.format(**values) if values else template
+
+    def missing_keys(self, code: str) -> set[str]:
+        """Keys English has that `code` lacks (used by tests to track translation)."""
+        return set(self._fallback) - set(self._load(code))

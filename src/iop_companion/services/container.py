@@ -1,0 +1,62 @@
+"""The bundle of services the screens use, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from iop_companion.domain.crisis import (
+    CrisisContact,
+    RegionCrisisResources,
+    clinic_crisis_contact,
+    crisis_contacts,
+)
+from iop_companion.i18n import Translator
+from iop_companion.paths import AppPaths
+from iop_companion.services.account import Account
+from iop_companion.services.clinic_link import ClinicLink, utc_now
+from iop_companion.services.family_link import FamilyLink
+from iop_companion.store import Preferences
+
+
+@dataclass
+class AppServices:
+    paths: AppPaths
+    translator: Translator
+    preferences: Preferences
+    account: Account
+    clinic: ClinicLink
+    family: FamilyLink
+    crisis_resources: RegionCrisisResources
+    version: str
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def role(self) -> str:
+        """"participant" or "family", as chosen on the first screen."""
+        return str(self.preferences.get("role", "participant"))
+
+    def t(self, key: str, **values: object) -> str:
+        return self.translator.t(key, **values)
+
+    def crisis_contacts(self) -> list[CrisisContact]:
+        """988 and 911 always; the clinic's line too once the store is unlocked."""
+        store = self.account.store
+        profile = self.clinic.profile(store) if store is not None else None
+        clinic_contact = (clinic_crisis_contact(profile.get("name"), profile.get("crisis_line"))
+                          if profile else None)
+        return crisis_contacts(self.crisis_resources, clinic_contact)
+
+    def zone(self) -> tzinfo:
+        """The clinic's time zone once known (sessions happen there), else this device's."""
+        store = self.account.store
+        profile = self.clinic.profile(store) if store is not None else None
+        if profile and profile.get("timezone"):
+            try:
+                return ZoneInfo(profile["timezone"])
+            except (KeyError, ValueError):
+                pass
+        local = datetime.now().astimezone().tzinfo
+        return local or UTC

@@ -1,0 +1,180 @@
+"""Participant export: all of a person's own data, as JSON and as a readable page.
+
+Both carry the 42 CFR Part 2 notice against redisclosure (42 CFR 2.32(a), Statement
+1 as revised in 2024), because an export may contain substance-use information and
+the person may hand it to someone else. (Compliance should confirm the wording.)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+EXPORT_FORMAT = "iop-companion-export"
+EXPORT_FORMAT_VERSION = 1
+
+REDISCLOSURE_NOTICE = (
+    "This record which has been disclosed to you is protected by Federal "
+    "confidentiality rules (42 CFR part 2). These rules prohibit you from using or "
+    "disclosing this record, or testimony that describes the information contained in "
+    "this record, in any civil, criminal, administrative, or legislative proceedings by "
+    "any Federal, State, or local authority, against the patient, unless authorized by "
+    "the consent of the patient, except as provided at 42 CFR 2.12(c)(5) or as "
+    "authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the "
+    "Federal rules prohibit you from making any other use or disclosure of this record "
+    "unless at least one of the following applies: (i) Further use or disclosure is "
+    "expressly permitted by the written consent of the individual whose information is "
+    "being disclosed in this record or as otherwise permitted by 42 CFR part 2. (ii) You "
+    "are a covered entity or business associate and have received the record for "
+    "treatment, payment, or health care operations, or (iii) You have received the "
+    "record from a covered entity or business associate as permitted by 45 CFR part "
+    "164, subparts A and E. A general authorization for the release of medical or other "
+    "information is NOT sufficient to meet the required elements of written consent to "
+    "further use or redisclose the record (see 42 CFR 2.31)."
+)
+
+_STYLE = (
+    "<style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}"
+    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;"
+    "padding:.3rem;text-align:left;vertical-align:top}"
+    ".notice{border:2px solid #333;padding:.8rem;background:#f4f4f4}</style>"
+)
+_CHECK_IN_COLUMNS = (
+    ("created_at", "When"),
+    ("mood", "Mood (0-10)"),
+    ("craving", "Craving (0-10)"),
+    ("sleep_hours", "Sleep (hours)"),
+    ("sleep_quality", "Sleep quality"),
+    ("medications", "Took medications"),
+    ("used_since_last", "Used since last check-in"),
+    ("substance", "Substance"),
+    ("note", "Note"),
+)
+_SESSION_COLUMNS = (
+    ("starts_at", "Starts"),
+    ("ends_at", "Ends"),
+    ("title", "Session"),
+    ("kind", "Kind"),
+    ("location", "Where"),
+    ("facilitator", "Facilitator"),
+    ("status", "Status"),
+)
+_PLAN_SECTIONS = (
+    ("warning_signs", "Warning signs"),
+    ("coping_strategies", "Things I can do on my own"),
+    ("distractions", "People and places that distract me"),
+    ("people_to_ask", "People I can ask for help"),
+    ("professionals", "Professionals and crisis lines"),
+    ("safe_environment", "Making my surroundings safer"),
+)
+
+
+def build_export(
+    *,
+    exported_at: str,
+    check_ins: list[dict[str, Any]],
+    schedule: list[dict[str, Any]],
+    safety_plan: dict[str, Any] | None,
+    settings: dict[str, Any],
+    unsynced_count: int,
+    measures: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "exported_at": exported_at,
+        "notice": REDISCLOSURE_NOTICE,
+        "check_ins": check_ins,
+        "measures": measures or [],
+        "safety_plan": safety_plan,
+        "schedule": schedule,
+        "settings": settings,
+        "unsynced_count": unsynced_count,
+    }
+
+
+def render_html(export: Mapping[str, Any]) -> str:
+    """A self-contained page; every value is HTML-escaped."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>My IOP Companion data</title>",
+        _STYLE,
+        "</head><body>",
+        "<h1>My IOP Companion data</h1>",
+        f"<p>Exported {_e(_when(export['exported_at']))}.</p>",
+        _notice(export["notice"]),
+        "<h2>Check-ins</h2>",
+        _table(export["check_ins"], _CHECK_IN_COLUMNS),
+        "<h2>Questionnaires</h2>",
+        _table(export.get("measures", []), _MEASURE_COLUMNS),
+        "<h2>Safety plan</h2>",
+        _plan(export["safety_plan"]),
+        "<h2>Program schedule</h2>",
+        _table(export["schedule"], _SESSION_COLUMNS),
+    ]
+    if export["unsynced_count"]:
+        parts.append(
+            f"<p>{int(export['unsynced_count'])} entries had not yet been sent to your "
+            "program when this was exported.</p>"
+        )
+    parts += [_notice(export["notice"]), "</body></html>"]
+    return "\n".join(parts)
+
+
+_MEASURE_COLUMNS = (("created_at", "When"), ("measure", "Questionnaire"),
+                    ("total", "Total"), ("band", "Range"))
+
+
+def _notice(text: str) -> str:
+    return f'<div class="notice"><strong>Notice:</strong> {_e(text)}</div>'
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> str:
+    if not rows:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_e(_cell(row.get(name)))}</td>" for name, _ in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _plan(plan: dict[str, Any] | None) -> str:
+    if not plan:
+        return "<p>No safety plan saved.</p>"
+    out = []
+    if plan.get("most_important"):
+        out.append(f"<p><strong>Most important to me:</strong> {_e(plan['most_important'])}</p>")
+    for name, label in _PLAN_SECTIONS:
+        items = plan.get(name) or []
+        listed = "".join(f"<li>{_e(item)}</li>" for item in items) or "<li>(empty)</li>"
+        out.append(f"<h3>{_e(label)}</h3><ul>{listed}</ul>")
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and len(value) >= 25 and value[4] == "-" and value[10] == "T":
+        return _when(value)
+    if value == "not_applicable":
+        return "not applicable"
+    return str(value)
+
+
+def _when(iso: str) -> str:
+    """Show a stored timestamp in this phone's local time, with its offset."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M (UTC%z)")
+    except ValueError:
+        return iso
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)

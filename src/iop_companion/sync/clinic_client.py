@@ -1,0 +1,334 @@
+"""The app's HTTP client for its clinic.
+
+Every failure surfaces as a `ClinicError` whose `message` can be shown to the
+participant as it is: plain words, no tokens, no health data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from iop_companion.sync.protocol import (
+    ClinicianAlert,
+    ClinicianAlertsResponse,
+    ClinicianSessionResponse,
+    ClinicianSignInRequest,
+    EnrolmentRequest,
+    EnrolmentResponse,
+    ErrorBody,
+    FamilyJoinRequest,
+    FamilyJoinResponse,
+    FamilySharedResponse,
+    HealthResponse,
+    ParticipantProfile,
+    PushRecord,
+    PushRequest,
+    PushResponse,
+    ScheduleResponse,
+    describe_validation_errors,
+)
+
+API_PREFIX = "/api/v1"
+# Plain HTTP only to this machine (the embedded demo clinic, development): security N1.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_MAX_SHOWN_DETAIL = 300
+
+Reply = TypeVar("Reply", bound=BaseModel)
+# Status code -> the error it means for one call: a type (its default message) or a
+# type with the message to show instead.
+Refusals = Mapping[int, type["ClinicError"] | tuple[type["ClinicError"], str]]
+
+
+class ClinicError(Exception):
+    """Something went wrong talking to the clinic; `message` is written for the participant."""
+
+    default_message = "Something went wrong while talking to your clinic. Please try again later."
+
+    def __init__(self, message: str | None = None, *, status_code: int | None = None) -> None:
+        self.message = message or self.default_message
+        self.status_code = status_code
+        super().__init__(self.message)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may help (network trouble, server trouble, rate limits)."""
+        return self.status_code is not None and (self.status_code >= 500 or self.status_code == 429)
+
+
+class InsecureClinicUrl(ClinicError):
+    default_message = (
+        "This clinic address is not secure. Check that it starts with https:// "
+        "or ask your clinic for the right address."
+    )
+
+
+class ClinicUnreachable(ClinicError):
+    default_message = (
+        "We couldn't reach your clinic. Check your internet connection and try again. "
+        "Everything you save stays on this phone until then."
+    )
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class InvalidCode(ClinicError):
+    default_message = (
+        "That code didn't work. It may have a typo or may already have been used. "
+        "Check it, or ask your clinic for a new one."
+    )
+
+
+class ExpiredCode(ClinicError):
+    default_message = (
+        "That code has expired. Codes only work for 15 minutes, so ask your clinic for a new one."
+    )
+
+
+class NotAuthorised(ClinicError):
+    default_message = (
+        "This phone is no longer connected to your clinic. "
+        "Ask your clinic for a new code to connect again."
+    )
+
+
+# The family app's wording: a family member deals with the person who invited them,
+# not with the clinic, and invite codes live for days rather than minutes.
+INVALID_INVITE_MESSAGE = (
+    "That invite code didn't work. It may have a typo or may already have been used. "
+    "Check it, or ask the person who invited you for a new one."
+)
+EXPIRED_INVITE_MESSAGE = (
+    "That invite code has expired or is no longer valid. "
+    "Ask the person who invited you for a new one."
+)
+FAMILY_NOT_AUTHORISED_MESSAGE = (
+    "You no longer have access to what was shared with you. "
+    "Ask the person who invited you for a new invitation."
+)
+
+CLINICIAN_SIGN_IN_REFUSED_MESSAGE = (
+    "That email and password do not match an account. Please try again."
+)
+CLINICIAN_NOT_AUTHORISED_MESSAGE = "Your session has ended. Please sign in again."
+
+
+class ClinicClient:
+    """Talks protocol v1 to one clinic.
+
+    Pass `http` to reuse a client or to test against the server in-process
+    (`fastapi.testclient.TestClient` is an `httpx.Client`); it keeps its own
+    settings, timeout included. Otherwise the client makes its own with `timeout`
+    seconds, and `close()` releases it.
+    """
+
+    def __init__(
+        self, base_url: str, http: httpx.Client | None = None, timeout: float = 10
+    ) -> None:
+        self.base_url = _checked_base_url(base_url)
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ClinicClient:
+        return self
+
+    def __exit__(self, *_exc_info: object) -> None:
+        self.close()
+
+    def health(self) -> HealthResponse:
+        return self._call("GET", "/health", HealthResponse)
+
+    def enrol(self, code: str, device_label: str) -> EnrolmentResponse:
+        try:
+            request = EnrolmentRequest(code=code, device_label=device_label)
+        except ValidationError as invalid:
+            # Same wording the server would use, without a round trip.
+            raise ClinicError(describe_validation_errors(invalid.errors())) from None
+        return self._call(
+            "POST",
+            "/enrolments",
+            EnrolmentResponse,
+            json=request.model_dump(mode="json"),
+            refusals={401: InvalidCode, 410: ExpiredCode},
+        )
+
+    def profile(self, token: str) -> ParticipantProfile:
+        return self._call("GET", "/participant/profile", ParticipantProfile, token=token)
+
+    def schedule(self, token: str) -> ScheduleResponse:
+        return self._call("GET", "/participant/schedule", ScheduleResponse, token=token)
+
+    def join_family(self, code: str, display_name: str) -> FamilyJoinResponse:
+        """Join as a family member with an invite code; the reply holds the family token.
+
+        Raises InvalidCode (unknown or used code), ExpiredCode (expired or withdrawn),
+        or another ClinicError.
+        """
+        try:
+            request = FamilyJoinRequest(code=code, display_name=display_name)
+        except ValidationError as invalid:
+            raise ClinicError(describe_validation_errors(invalid.errors())) from None
+        return self._call(
+            "POST",
+            "/family/join",
+            FamilyJoinResponse,
+            json=request.model_dump(mode="json"),
+            refusals={
+                401: (InvalidCode, INVALID_INVITE_MESSAGE),
+                410: (ExpiredCode, EXPIRED_INVITE_MESSAGE),
+            },
+        )
+
+    def family_shared(self, token: str) -> FamilySharedResponse:
+        """What the participant shares with this family member; NotAuthorised once it ends."""
+        not_authorised = (NotAuthorised, FAMILY_NOT_AUTHORISED_MESSAGE)
+        return self._call(
+            "GET",
+            "/family/shared",
+            FamilySharedResponse,
+            token=token,
+            refusals={401: not_authorised, 403: not_authorised},
+        )
+
+    def push(self, token: str, records: list[PushRecord]) -> PushResponse:
+        """Upload records; the reply has one result per record, in the same order.
+
+        Raises NotAuthorised (401/403), ClinicUnreachable (network), or ClinicError:
+        `retryable` for 5xx and 429, not for 422 (the batch itself is malformed).
+        A record leaves the outbox only on STORED or DUPLICATE (security Y3).
+        """
+        try:
+            request = PushRequest(records=records)
+        except ValidationError as invalid:
+            raise ClinicError(describe_validation_errors(invalid.errors())) from None
+        return self._call(
+            "POST",
+            "/participant/records",
+            PushResponse,
+            token=token,
+            json=request.model_dump(mode="json"),
+        )
+
+    def clinician_sign_in(self, email: str, password: str) -> ClinicianSessionResponse:
+        """Sign a clinician in; NotAuthorised for a wrong email or password."""
+        try:
+            request = ClinicianSignInRequest(email=email, password=password)
+        except ValidationError as invalid:
+            raise ClinicError(describe_validation_errors(invalid.errors())) from None
+        return self._call(
+            "POST",
+            "/clinician/sessions",
+            ClinicianSessionResponse,
+            json=request.model_dump(mode="json"),
+            refusals={401: (NotAuthorised, CLINICIAN_SIGN_IN_REFUSED_MESSAGE)},
+        )
+
+    def clinician_alerts(self, token: str) -> ClinicianAlertsResponse:
+        """The clinician's own clinic's alerts, most urgent first."""
+        not_authorised = (NotAuthorised, CLINICIAN_NOT_AUTHORISED_MESSAGE)
+        return self._call(
+            "GET",
+            "/clinician/alerts",
+            ClinicianAlertsResponse,
+            token=token,
+            refusals={401: not_authorised, 403: not_authorised},
+        )
+
+    def clinician_acknowledge(self, token: str, alert_id: UUID) -> ClinicianAlert:
+        not_authorised = (NotAuthorised, CLINICIAN_NOT_AUTHORISED_MESSAGE)
+        return self._call(
+            "POST",
+            f"/clinician/alerts/{alert_id}/acknowledge",
+            ClinicianAlert,
+            token=token,
+            refusals={401: not_authorised, 403: not_authorised},
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        reply_type: type[Reply],
+        *,
+        token: str | None = None,
+        json: dict[str, Any] | None = None,
+        refusals: Refusals | None = None,
+    ) -> Reply:
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self._http.request(
+                method,
+                f"{self.base_url}{API_PREFIX}{path}",
+                headers=headers,
+                json=json,
+            )
+        except httpx.TransportError:  # connection refused, DNS, TLS, timeouts...
+            raise ClinicUnreachable() from None
+        if response.is_success:
+            try:
+                return reply_type.model_validate_json(response.content)
+            except ValidationError:
+                raise ClinicError(
+                    "Your clinic sent a reply this app does not understand. "
+                    "The app may need an update.",
+                    status_code=response.status_code,
+                ) from None
+        raise _error_for(response, refusals or {})
+
+
+def _error_for(response: httpx.Response, refusals: Refusals) -> ClinicError:
+    status = response.status_code
+    if status in refusals:
+        refusal = refusals[status]
+        if isinstance(refusal, tuple):
+            error_type, message = refusal
+            return error_type(message, status_code=status)
+        return refusal(status_code=status)
+    if status in (401, 403):
+        return NotAuthorised(status_code=status)
+    if status == 422:
+        return ClinicError(_server_detail(response), status_code=status)
+    if status == 429:
+        return ClinicError(
+            "Your clinic's server is busy. Please try again in a few minutes.", status_code=status
+        )
+    if status >= 500:
+        return ClinicError(
+            "Your clinic's server has a problem right now. Please try again later.",
+            status_code=status,
+        )
+    return ClinicError(status_code=status)
+
+
+def _server_detail(response: httpx.Response) -> str | None:
+    """The server's own explanation (it writes them for people), if it sent a usable one."""
+    try:
+        detail = ErrorBody.model_validate_json(response.content).detail.strip()
+    except ValidationError:
+        return None
+    return detail[:_MAX_SHOWN_DETAIL] or None
+
+
+def _checked_base_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise InsecureClinicUrl("This clinic address is not a valid web address.") from None
+    if not url.host:
+        raise InsecureClinicUrl("This clinic address is not a valid web address.")
+    secure = url.scheme == "https" or (url.scheme == "http" and url.host in LOOPBACK_HOSTS)
+    if not secure:
+        raise InsecureClinicUrl()
+    return str(url).rstrip("/")

@@ -1,0 +1,475 @@
+"""Wire models shared by the app and the clinic server (protocol version 1).
+
+Requests are strict (unknown fields rejected, lengths bounded, timestamps must carry
+a timezone) because they are the server's attack surface. Responses ignore unknown
+fields so that an older app keeps working when a newer server adds one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+PROTOCOL_VERSION = 1
+
+# Enrolment codes are read aloud and typed from a screen or a printout, so the
+# alphabet leaves out characters that look alike (0/O, 1/I).
+ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ENROLMENT_CODE_LENGTH = 8
+ENROLMENT_CODE_EXAMPLE = "ABCD-2345"
+
+_CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens and dashes
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+ClinicText = Annotated[str, Field(max_length=400)]
+ShortText = Annotated[str, Field(max_length=120)]
+
+
+class SessionKind(StrEnum):
+    """The kinds of session an IOP schedule holds (SAMHSA TIP 47)."""
+
+    GROUP = "group"
+    INDIVIDUAL = "individual"
+    FAMILY = "family"
+    MEDICATION = "medication"
+    WORKSHOP = "workshop"
+    HOLISTIC = "holistic"
+    CASE_MANAGEMENT = "case_management"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ConsentScope(StrEnum):
+    """What a participant can consent to share with a family member (42 CFR Part 2).
+
+    Responses carry scopes as plain strings, so an older app tolerates a newer scope.
+    """
+
+    EDUCATION = "education"
+
+
+def normalise_enrolment_code(typed: str) -> str:
+    """Return the canonical form of a code as a person typed it ("abcd 2345" -> "ABCD2345").
+
+    Raises ValueError with a message fit to show next to the input field.
+    """
+    return _normalise_code(
+        typed,
+        f"An enrolment code has {ENROLMENT_CODE_LENGTH} letters and numbers, "
+        f"like {ENROLMENT_CODE_EXAMPLE}. Check the code from your clinic and try again.",
+    )
+
+
+def normalise_invite_code(typed: str) -> str:
+    """Like `normalise_enrolment_code`, for a family invite code (same format, same rules)."""
+    return _normalise_code(
+        typed,
+        f"An invite code has {ENROLMENT_CODE_LENGTH} letters and numbers, "
+        f"like {ENROLMENT_CODE_EXAMPLE}. Check the code you were given and try again.",
+    )
+
+
+def _normalise_code(typed: str, problem: str) -> str:
+    code = _CODE_SEPARATORS.sub("", typed).upper()
+    if len(code) != ENROLMENT_CODE_LENGTH or any(c not in ENROLMENT_CODE_ALPHABET for c in code):
+        raise ValueError(problem)
+    return code
+
+
+def format_enrolment_code(code: str) -> str:
+    """Show a canonical code the way people read it: "ABCD2345" -> "ABCD-2345"."""
+    half = ENROLMENT_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class EnrolmentRequest(_Request):
+    """Sent once by a new device, with the code the clinic showed the participant."""
+
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    device_label: Annotated[str, Field(min_length=1, max_length=80)]
+
+    @field_validator("code")
+    @classmethod
+    def _canonical_code(cls, typed: str) -> str:
+        try:
+            return normalise_enrolment_code(typed)
+        except ValueError as error:
+            # A custom error type keeps the message free of pydantic's "Value error," prefix.
+            raise PydanticCustomError("enrolment_code", str(error)) from None
+
+    @field_validator("device_label")
+    @classmethod
+    def _printable_label(cls, label: str) -> str:
+        if _CONTROL_CHARACTERS.search(label):
+            raise PydanticCustomError(
+                "printable_text", "The device name can only contain printable characters."
+            )
+        return label
+
+
+class FamilyJoinRequest(_Request):
+    """Sent once by a family member's app, with the invite code the participant passed on."""
+
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    # How the family member is named to the participant and the clinic ("Mum", "Sam").
+    display_name: Annotated[str, Field(min_length=1, max_length=80)]
+
+    @field_validator("code")
+    @classmethod
+    def _canonical_code(cls, typed: str) -> str:
+        try:
+            return normalise_invite_code(typed)
+        except ValueError as error:
+            raise PydanticCustomError("invite_code", str(error)) from None
+
+    @field_validator("display_name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        if _CONTROL_CHARACTERS.search(name):
+            raise PydanticCustomError(
+                "printable_text", "The name can only contain printable characters."
+            )
+        return name
+
+
+class HealthResponse(_Response):
+    status: Literal["ok"]
+    protocol_version: int
+
+
+class ClinicProfile(_Response):
+    id: UUID
+    name: ShortText
+    address: ClinicText
+    phone: Annotated[str, Field(max_length=40)]
+    crisis_line: Annotated[str, Field(max_length=40)]
+    timezone: Annotated[str, Field(max_length=64)]  # IANA name, e.g. "America/Chicago"
+
+
+class ParticipantProfile(_Response):
+    participant_id: UUID
+    display_name: Annotated[str, Field(max_length=80)]
+    clinic: ClinicProfile
+    program_start: date | None
+    program_end: date | None
+
+
+class EnrolmentResponse(ParticipantProfile):
+    # The only time the server ever sends this token; it keeps just a hash.
+    device_token: Annotated[str, Field(min_length=32, max_length=200)]
+
+
+class ScheduledSession(_Response):
+    id: UUID
+    kind: SessionKind
+    title: ShortText
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: Annotated[str, Field(max_length=200)]
+    telehealth: bool
+    facilitator: ShortText
+    status: SessionStatus
+    note: Annotated[str, Field(max_length=500)] | None
+
+
+class ScheduleResponse(_Response):
+    sessions: list[ScheduledSession]
+    server_time: AwareDatetime
+
+
+class FamilyJoinResponse(_Response):
+    # The only time the server ever sends this token; it keeps just a hash. It opens
+    # the family routes only, never a participant's.
+    family_token: Annotated[str, Field(min_length=32, max_length=200)]
+    family_member_id: UUID
+    display_name: Annotated[str, Field(max_length=80)]
+    participant_first_name: Annotated[str, Field(max_length=80)]
+    clinic: ClinicProfile
+    # The consented scopes (ConsentScope values); strings so new scopes do not break old apps.
+    shared_scope: list[Annotated[str, Field(max_length=32)]]
+
+
+class SharedModule(_Response):
+    """An education module the participant shares with their family."""
+
+    id: UUID
+    title: ShortText
+    summary: ClinicText
+
+
+class FamilySharedResponse(_Response):
+    """What a family member may see: education only, never logs, check-ins or notes."""
+
+    participant_first_name: Annotated[str, Field(max_length=80)]
+    clinic: ClinicProfile
+    modules: list[SharedModule]
+
+
+class ErrorBody(_Response):
+    """Every error the server returns has this shape; `detail` is written for people."""
+
+    detail: str
+
+
+def describe_validation_errors(errors: Iterable[Mapping[str, Any]], limit: int = 3) -> str:
+    """Turn pydantic/FastAPI validation errors into one sentence a person can act on.
+
+    Never echoes the rejected values: they may hold health data or an enrolment code.
+    """
+    sentences: list[str] = []
+    for error in errors:
+        sentence = _describe_one_error(error)
+        if sentence not in sentences:
+            sentences.append(sentence)
+        if len(sentences) == limit:
+            break
+    return " ".join(sentences) or "The request was not valid."
+
+
+def _describe_one_error(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+    field = ".".join(part[:40] for part in location if not part.isdigit()) or "request"
+    context = error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind in ("model_attributes_type", "model_type", "dict_type") and field == "request":
+        return "The request body must be a JSON object."
+    if kind == "missing":
+        if field == "request":
+            return "The request body is missing; send a JSON object."
+        return f"'{field}' is required."
+    if kind == "extra_forbidden":
+        return f"'{field}' is not a field this server accepts."
+    if kind == "string_too_long":
+        return f"'{field}' can be at most {context.get('max_length')} characters."
+    if kind == "string_too_short":
+        return f"'{field}' cannot be empty."
+    if kind in ("enrolment_code", "invite_code", "printable_text", "version_chain"):
+        return str(error.get("msg"))
+    return f"'{field}': {error.get('msg', 'is not valid')}."
+
+
+# --- Push sync (app -> clinic) -------------------------------------------------------
+
+MAX_PUSH_RECORDS = 100
+MAX_RECORD_VERSION = 10_000
+MAX_PAYLOAD_BYTES = 16 * 1024
+SAFETY_FLAG_PRIORITY = 100
+
+
+class RecordKind(StrEnum):
+    CHECK_IN = "check_in"
+    SAFETY_FLAG = "safety_flag"
+
+
+class SafetyTrigger(StrEnum):
+    """What made the app raise a safety flag (each one becomes an alert for the clinic)."""
+
+    PHQ9_ITEM9 = "phq9_item9"
+    CHECK_IN_SELF_HARM = "check_in_self_harm"
+    DIARY_CARD_SELF_HARM = "diary_card_self_harm"
+    PARTICIPANT_REQUEST = "participant_request"
+
+
+class PushRecord(_Request):
+    """One version of one record, frozen once queued (security Y2).
+
+    The envelope is checked when the request is read (a malformed one refuses the
+    whole batch with 422); the payload is checked per record by `payload_problem`,
+    so one bad record is REJECTED while the rest of its batch is stored.
+    """
+
+    id: UUID  # client-generated record id: the record's only identity for sync
+    kind: RecordKind
+    version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)]
+    # The version this edit replaces (None for version 1).
+    replaces_version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)] | None
+    created_at: AwareDatetime  # device clock: recorded, never trusted for ordering
+    priority: Annotated[int, Field(ge=0, le=100)] = 0  # safety flags use 100
+    payload: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _version_chain(self) -> PushRecord:
+        if self.version == 1 and self.replaces_version is not None:
+            raise PydanticCustomError(
+                "version_chain", "Version 1 of a record cannot replace another version."
+            )
+        if self.version > 1 and (
+            self.replaces_version is None or self.replaces_version >= self.version
+        ):
+            raise PydanticCustomError(
+                "version_chain", "A later version must name an earlier version it replaces."
+            )
+        return self
+
+
+class PushRequest(_Request):
+    records: Annotated[list[PushRecord], Field(min_length=1, max_length=MAX_PUSH_RECORDS)]
+
+
+class PushOutcome(StrEnum):
+    STORED = "stored"  # committed now, with a new server_seq
+    DUPLICATE = "duplicate"  # already stored with this content: the original server_seq
+    CONFLICT = "conflict"  # never overwritten: different content, or a stale base version
+    REJECTED = "rejected"  # the payload is not valid for its kind; do not resend as is
+
+
+class PushResult(_Response):
+    id: UUID
+    version: int
+    outcome: PushOutcome
+    reason: str | None = None  # for people; never repeats the record's values
+    server_seq: int | None = None
+
+
+class PushResponse(_Response):
+    results: list[PushResult]
+    # Changes when the clinic's database is restored from a backup (security Y6).
+    server_epoch: str
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SafetyFlagPayload(_Payload):
+    trigger: SafetyTrigger
+
+
+_ISO_TIMESTAMP_MAX = 40
+
+
+class CheckInPayload(_Payload):
+    """The app's check-in record (store/records.py), as it travels to the clinic."""
+
+    id: Annotated[StrictStr, Field(max_length=64)] | None = None
+    created_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)] | None = None
+    updated_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)] | None = None
+    schema_version: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    mood: Annotated[StrictInt, Field(ge=0, le=10)]
+    craving: Annotated[StrictInt, Field(ge=0, le=10)]
+    sleep_hours: Annotated[StrictInt | StrictFloat, Field(ge=0, le=24)]
+    sleep_quality: Literal["poor", "fair", "good"]
+    medications: Literal["yes", "no", "not_applicable"]
+    used_since_last: StrictBool
+    substance: Annotated[StrictStr, Field(max_length=120)] | None = None
+    note: Annotated[StrictStr, Field(max_length=2000)] = ""
+    thoughts_of_self_harm: StrictBool = False
+
+    @field_validator("id")
+    @classmethod
+    def _uuid_text(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                UUID(value)
+            except ValueError:
+                raise PydanticCustomError("uuid_text", "must be a UUID") from None
+        return value
+
+    @field_validator("created_at", "updated_at")
+    @classmethod
+    def _aware_iso_timestamp(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("iso_timestamp", "must be an ISO 8601 time") from None
+            if moment.utcoffset() is None:
+                raise PydanticCustomError("iso_timestamp", "must include a timezone") from None
+        return value
+
+
+_PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
+    RecordKind.CHECK_IN: CheckInPayload,
+    RecordKind.SAFETY_FLAG: SafetyFlagPayload,
+}
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation used for sizes and content hashes (sorted keys, no NaN)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def payload_problem(kind: RecordKind, payload: Mapping[str, Any]) -> str | None:
+    """Why `payload` is not a valid `kind` record, in words for people; None if it is.
+
+    Never repeats the payload's values (they are health data).
+    """
+    try:
+        size = len(canonical_json(payload).encode("utf-8"))
+    except ValueError:  # NaN or Infinity somewhere (Python's JSON parser accepts them)
+        return "The record holds a number that is not finite."
+    except (TypeError, RecursionError):
+        return "The record is not plain JSON data."
+    if size > MAX_PAYLOAD_BYTES:
+        return f"The record is larger than {MAX_PAYLOAD_BYTES // 1024} KiB."
+    try:
+        _PAYLOAD_MODELS[kind].model_validate(payload)
+    except ValidationError as invalid:
+        return describe_validation_errors(
+            [{**error, "loc": ("payload", *error["loc"])} for error in invalid.errors()]
+        )
+    return None
+
+
+class ClinicianSignInRequest(_Request):
+    # Passwords are taken exactly as typed: no whitespace stripping.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class ClinicianSessionResponse(_Response):
+    # The only time the server sends this token; it keeps just a hash.
+    access_token: Annotated[str, Field(min_length=32, max_length=200)]
+    expires_at: AwareDatetime
+
+
+class ClinicianAlert(_Response):
+    id: UUID
+    participant_id: UUID
+    participant_name: Annotated[str, Field(max_length=80)]
+    trigger: Annotated[str, Field(max_length=32)]  # a SafetyTrigger value
+    priority: int
+    raised_at: AwareDatetime  # the phone's clock when the flag was raised
+    received_at: AwareDatetime  # the clinic's clock when it arrived
+    acknowledged_at: AwareDatetime | None
+
+
+class ClinicianAlertsResponse(_Response):
+    alerts: list[ClinicianAlert]  # most urgent first

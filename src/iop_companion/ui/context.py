@@ -1,0 +1,42 @@
+"""What every screen can reach: the app's services and the navigation actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import flet as ft
+
+from iop_companion.services.container import AppServices
+
+
+@dataclass(frozen=True)
+class Navigator:
+    """Actions a screen can take on the shell, without knowing how the shell works."""
+
+    open: Callable[[str], None]          # open a full-screen page: "help", "settings", ...
+    back: Callable[[], None]             # close the page on top
+    go_tab: Callable[[str], None]        # switch bottom tab: "today", "schedule", ...
+    data_changed: Callable[[], None]     # re-read what the screens show
+    notify: Callable[[str], None]        # a short confirmation at the bottom of the screen
+    lock: Callable[[], None]
+    after_setup: Callable[[], None]      # first run finished: go to Today
+    restart: Callable[[], None]          # everything was removed: back to the welcome screen
+    replace: Callable[[str], None]       # swap the page on top for another
+    sync_soon: Callable[[], None]        # send what waits in the outbox as soon as possible
+
+
+ServicesContext: ft.ContextProvider[AppServices | None] = ft.create_context(None)
+NavigatorContext: ft.ContextProvider[Navigator | None] = ft.create_context(None)
+
+
+def use_services() -> AppServices:
+    services = ft.use_context(ServicesContext)
+    assert services is not None, "ServicesContext is provided by the app shell"
+    return services
+
+
+def use_navigator() -> Navigator:
+    navigator = ft.use_context(NavigatorContext)
+    assert navigator is not None, "NavigatorContext is provided by the app shell"
+    return navigator

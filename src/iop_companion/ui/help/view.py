@@ -1,0 +1,175 @@
+"""Get help now: crisis lines and the safety plan, reachable from every screen, offline."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from iop_companion.domain.crisis import CrisisContact, web_link
+from iop_companion.domain.safety import SafetyTrigger
+from iop_companion.domain.safety_plan import plan_problems, plan_record
+from iop_companion.platform.links import sms_uri, tel_uri
+from iop_companion.services.safety import raise_safety_flag
+from iop_companion.store import StoreError
+from iop_companion.ui import kit
+from iop_companion.ui.context import use_navigator, use_services
+
+SAFETY_PLAN_STEPS = (
+    ("warning_signs", "safety.step.warning_signs"),
+    ("coping_strategies", "safety.step.coping"),
+    ("distractions", "safety.step.distractions"),
+    ("people_to_ask", "safety.step.people"),
+    ("professionals", "safety.step.professionals"),
+    ("safe_environment", "safety.step.environment"),
+)
+
+
+def contact_card(services, contact: CrisisContact, *, first: bool) -> ft.Control:
+    t = services.t
+    title = t(contact.title_key, **contact.title_values)
+    actions: list[ft.Control] = []
+    if contact.call:
+        actions.append(kit.link_button(t("help.call", number=contact.call), tel_uri(contact.call),
+                                       ft.Icons.CALL, filled=first))
+    if contact.text:
+        actions.append(kit.link_button(t("help.text", number=contact.text), sms_uri(contact.text),
+                                       ft.Icons.SMS))
+    web = web_link(contact, services.translator.locale)
+    if web:
+        actions.append(kit.link_button(t("help.chat"), web, ft.Icons.CHAT))
+    return kit.card(
+        kit.subheading(title),
+        kit.body(t(contact.detail_key)),
+        ft.Row(actions, wrap=True, spacing=8, run_spacing=8),
+        tone="help" if first else "surface",
+    )
+
+
+@ft.component
+def HelpScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    contacts = services.crisis_contacts()
+    unlocked = services.account.is_unlocked
+    cards = [contact_card(services, c, first=(i == 0)) for i, c in enumerate(contacts)]
+    plan_section: list[ft.Control] = []
+    if unlocked and services.role == "family":
+        plan_section.append(kit.body(t("help.family_note"), muted=True))
+    elif unlocked:
+        store = services.account.store
+        if store is not None and services.clinic.enrolment(store) is not None:
+            def ask_for_support() -> None:
+                raise_safety_flag(store, SafetyTrigger.PARTICIPANT_REQUEST, services.clock())
+                navigator.open("safety_flow")
+                navigator.sync_soon()
+
+            # Looking at this screen sends nothing; only this button tells the clinic.
+            plan_section.append(kit.card(
+                kit.subheading(t("help.tell_clinic.title")),
+                kit.body(t("help.tell_clinic.explain")),
+                kit.secondary_button(t("help.tell_clinic.button"), ask_for_support,
+                                     ft.Icons.CAMPAIGN_OUTLINED),
+            ))
+        plan_section.append(kit.card(
+            kit.subheading(t("help.safety_plan.title")),
+            kit.body(t("help.safety_plan.explain")),
+            kit.primary_button(t("help.safety_plan.open"), lambda: navigator.open("safety_plan"),
+                               ft.Icons.SHIELD_OUTLINED),
+        ))
+    else:
+        plan_section.append(kit.body(t("help.locked_note"), muted=True))
+    referral = services.crisis_resources.referral
+    referral_section = []
+    if referral is not None and referral.call:
+        referral_section.append(kit.card(
+            kit.subheading(t(referral.title_key)),
+            kit.body(t(referral.detail_key)),
+            kit.link_button(t("help.call", number=referral.call), tel_uri(referral.call),
+                            ft.Icons.CALL),
+        ))
+    return kit.screen(
+        kit.heading(t("help.title")),
+        kit.body(t("help.intro")),
+        *cards,
+        *plan_section,
+        *referral_section,
+        kit.body(t("help.not_monitored"), muted=True, size=13),
+    )
+
+
+@ft.component
+def SafetyPlanScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    plan = store.safety_plan.get() if store is not None else None
+    edit = kit.secondary_button(t("safety.edit.open"), lambda: navigator.open("safety_plan_edit"),
+                                ft.Icons.EDIT_OUTLINED)
+    if not plan or not any(plan.get(step) for step, _ in SAFETY_PLAN_STEPS):
+        return kit.screen(
+            kit.heading(t("safety.title")),
+            kit.empty_state(ft.Icons.SHIELD_OUTLINED, t("safety.empty.title"),
+                            t("safety.empty.body"), edit),
+            kit.body(t("safety.about"), muted=True, size=13),
+        )
+    sections: list[ft.Control] = []
+    for number, (key, label_key) in enumerate(SAFETY_PLAN_STEPS, start=1):
+        items = plan.get(key) or []
+        sections.append(kit.card(
+            kit.subheading(t("safety.step_heading", number=number, title=t(label_key))),
+            *([kit.body(f"• {item}") for item in items] or [kit.body(t("safety.step_empty"),
+                                                                     muted=True)]),
+        ))
+    if plan.get("most_important"):
+        sections.append(kit.card(kit.subheading(t("safety.most_important")),
+                                 kit.body(plan["most_important"]), tone="primary"))
+    return kit.screen(kit.heading(t("safety.title")), *sections, edit)
+
+
+@ft.component
+def SafetyPlanEditScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    saved = (store.safety_plan.get() if store is not None else None) or {}
+    texts = {step: kit.use_text("\n".join(saved.get(step) or [])) for step, _ in SAFETY_PLAN_STEPS}
+    most_important = kit.use_text(saved.get("most_important") or "")
+    problems, set_problems = ft.use_state(dict)
+    save_error, set_save_error = ft.use_state(None)
+
+    def save() -> None:
+        typed = {step: ref.current for step, ref in texts.items()}
+        found = plan_problems(typed, most_important.current)
+        set_problems(found)
+        if found or store is None:
+            set_save_error(t("checkin.error.fix_above") if found else None)
+            return
+        try:
+            store.safety_plan.save(plan_record(typed, most_important.current))
+        except StoreError as error:
+            set_save_error(t("safety.edit.error.save_failed", reason=str(error)))
+            return
+        navigator.notify(t("safety.edit.saved"))
+        navigator.data_changed()
+        navigator.back()
+
+    fields: list[ft.Control] = []
+    for number, (step, label_key) in enumerate(SAFETY_PLAN_STEPS, start=1):
+        key = problems.get(step)
+        fields.append(kit.text_field(
+            t("safety.step_heading", number=number, title=t(label_key)), texts[step],
+            multiline=True, helper=t(f"safety.edit.hint.{step}"),
+            error=t(key) if key else None))
+    important_key = problems.get("most_important")
+    fields.append(kit.text_field(t("safety.most_important"), most_important, multiline=True,
+                                 error=t(important_key) if important_key else None))
+    return kit.screen(
+        kit.heading(t("safety.edit.title")),
+        kit.body(t("safety.edit.intro"), muted=True),
+        *fields,
+        kit.message(save_error),
+        ft.Row([kit.primary_button(t("safety.edit.save"), save, ft.Icons.CHECK),
+                kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
+    )

@@ -1,0 +1,52 @@
+"""Journal: everything the participant has logged, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import flet as ft
+
+from iop_companion.ui import kit
+from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.formatting import moment_label
+
+
+@ft.component
+def JournalScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    assert store is not None
+    zone = services.zone()
+    now = services.clock()
+    entries = store.check_ins.list_recent(60)
+    if not entries:
+        return kit.screen(
+            kit.heading(t("journal.title")),
+            kit.empty_state(ft.Icons.EDIT_NOTE, t("journal.empty.title"), t("journal.empty.body"),
+                            kit.primary_button(t("today.checkin.start"),
+                                               lambda: navigator.open("check_in"),
+                                               ft.Icons.CHECK_CIRCLE_OUTLINE)),
+        )
+    cards = []
+    for entry in entries:
+        when = moment_label(services.translator, datetime.fromisoformat(entry["created_at"]),
+                            zone, now)
+        lines = [
+            kit.subheading(t("journal.checkin_heading", when=when)),
+            kit.body(t("journal.checkin_summary", mood=entry["mood"], craving=entry["craving"],
+                       sleep=f"{entry['sleep_hours']:g}",
+                       quality=t(f"checkin.sleep.{entry['sleep_quality']}"))),
+        ]
+        if entry.get("used_since_last"):
+            lines.append(kit.body(t("journal.used", substance=entry.get("substance") or
+                                    t("journal.used_unspecified")), muted=True))
+        if entry.get("note"):
+            lines.append(kit.body(entry["note"], muted=True))
+        cards.append(kit.card(*lines))
+    return kit.screen(
+        kit.heading(t("journal.title")),
+        kit.body(t("journal.intro"), muted=True),
+        *cards,
+    )

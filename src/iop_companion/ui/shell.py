@@ -1,0 +1,266 @@
+"""The app shell: first run, the lock, the bottom tabs, pages on top, and the
+"Get help now" button that is on every participant screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import flet as ft
+
+from iop_companion.domain.measures import MeasureId
+from iop_companion.services.container import AppServices
+from iop_companion.ui import kit
+from iop_companion.ui.check_in.view import CheckInScreen
+from iop_companion.ui.context import Navigator, NavigatorContext, ServicesContext
+from iop_companion.ui.family.view import FamilyHomeScreen
+from iop_companion.ui.help.view import HelpScreen, SafetyPlanEditScreen, SafetyPlanScreen
+from iop_companion.ui.journal.view import JournalScreen
+from iop_companion.ui.learn.view import LearnScreen
+from iop_companion.ui.lock.view import LockScreen
+from iop_companion.ui.measures.view import MeasureScreen
+from iop_companion.ui.onboarding.views import (
+    ConnectClinicScreen,
+    FamilyInviteScreen,
+    SetPinScreen,
+    WelcomeScreen,
+)
+from iop_companion.ui.practice.view import PracticeScreen
+from iop_companion.ui.safety.flow import SafetyFlowScreen
+from iop_companion.ui.schedule.view import ScheduleScreen
+from iop_companion.ui.settings.view import SettingsScreen
+from iop_companion.ui.theme import THEME_MODES
+from iop_companion.ui.today.view import TodayScreen
+
+TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
+    ("today", ft.Icons.WB_SUNNY_OUTLINED, ft.Icons.WB_SUNNY, TodayScreen),
+    ("schedule", ft.Icons.CALENDAR_MONTH_OUTLINED, ft.Icons.CALENDAR_MONTH, ScheduleScreen),
+    ("learn", ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, LearnScreen),
+    ("practice", ft.Icons.SELF_IMPROVEMENT_OUTLINED, ft.Icons.SELF_IMPROVEMENT, PracticeScreen),
+    ("journal", ft.Icons.EDIT_NOTE_OUTLINED, ft.Icons.EDIT_NOTE, JournalScreen),
+]
+TAB_NAMES = [name for name, *_ in TABS]
+IDLE_CHECK_SECONDS = 5
+PERIODIC_SYNC_SECONDS = 5 * 60
+
+
+def _initial_phase(services: AppServices) -> str:
+    if services.account.is_unlocked:
+        return "main"
+    if services.account.is_set_up:
+        return "locked"
+    return "welcome"
+
+
+def _top_bar(services: AppServices, title: str, *, on_help: Callable[[], None],
+             on_back: Callable[[], None] | None, on_settings: Callable[[], None] | None,
+             show_help: bool) -> ft.Control:
+    t = services.t
+    leading: list[ft.Control] = []
+    if on_back is not None:
+        leading.append(kit.icon_action(ft.Icons.ARROW_BACK, t("nav.back"), on_back))
+    trailing: list[ft.Control] = []
+    if show_help:
+        trailing.append(ft.FilledButton(
+            t("help.button"), icon=ft.Icons.SUPPORT, on_click=lambda: on_help(),
+            height=kit.MIN_TOUCH, style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR,
+                                                       color=ft.Colors.ON_ERROR),
+        ))
+    if on_settings is not None:
+        trailing.append(kit.icon_action(ft.Icons.SETTINGS_OUTLINED, t("nav.settings"),
+                                        on_settings))
+    return ft.Container(
+        content=ft.Row(
+            [*leading,
+             ft.Text(title, size=18, weight=ft.FontWeight.W_600, expand=True,
+                     max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
+             *trailing],
+            spacing=4,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        padding=ft.Padding.only(left=12, right=8, top=8, bottom=8),
+        bgcolor=ft.Colors.SURFACE_CONTAINER,
+    )
+
+
+PAGE_SCREENS: dict[str, Callable[[], ft.Control]] = {
+    "help": HelpScreen,
+    "safety_plan": SafetyPlanScreen,
+    "safety_plan_edit": SafetyPlanEditScreen,
+    "settings": SettingsScreen,
+    "check_in": CheckInScreen,
+    "safety_flow": SafetyFlowScreen,
+    "measure_phq9": lambda: MeasureScreen(MeasureId.PHQ9),
+    "measure_gad7": lambda: MeasureScreen(MeasureId.GAD7),
+}
+
+
+@ft.component
+def Shell(services: AppServices) -> ft.Control:
+    t = services.t
+    phase, set_phase = ft.use_state(lambda: _initial_phase(services))
+    tab, set_tab = ft.use_state("today")
+    pages, set_pages = ft.use_state(list)   # a stack of full-screen pages over the tabs
+    revision, set_revision = ft.use_state(0)
+    snack, set_snack = ft.use_state(None)
+    page = ft.context.page
+
+    def data_changed() -> None:
+        set_revision(lambda r: r + 1)
+
+    def show_lock_screen() -> None:
+        set_pages([])
+        set_phase("locked" if services.account.is_set_up else "welcome")
+
+    def lock() -> None:
+        services.account.lock()  # tells show_lock_screen through on_lock
+
+    def open_page(name: str) -> None:
+        set_pages(lambda stack: [*stack, name])
+
+    def back() -> None:
+        set_pages(lambda stack: stack[:-1])
+
+    def after_setup() -> None:
+        set_pages([])
+        set_tab("today")
+        set_phase("main")
+
+    def after_unlock() -> None:
+        set_phase("main")
+        set_tab("today")
+        data_changed()
+        # Let Today reach the screen first; then talk to the clinic. This stays on the
+        # event loop (not a thread) so the store only ever has one writer.
+        sync_soon()
+
+    def restart() -> None:
+        set_pages([])
+        set_tab("today")
+        services.translator.set_locale("en")
+        set_phase("welcome")
+
+    def replace_page(name: str) -> None:
+        set_pages(lambda stack: [*stack[:-1], name])
+
+    def sync_soon() -> None:
+        page.run_task(sync_with_clinic)
+
+    async def sync_with_clinic() -> None:
+        await asyncio.sleep(0)  # after the current screen is drawn
+        store = services.account.store
+        if store is None:
+            return
+        if services.role == "family":
+            services.family.refresh(store)
+        else:
+            services.clinic.sync(store)
+        data_changed()
+
+    navigator = Navigator(
+        open=open_page, back=back, go_tab=lambda name: (set_pages([]), set_tab(name)),
+        data_changed=data_changed, notify=set_snack, lock=lock, after_setup=after_setup,
+        restart=restart, replace=replace_page, sync_soon=sync_soon,
+    )
+
+    def watch_idle() -> None:
+        kit.on_activity(services.account.touch)
+        services.account.on_lock(show_lock_screen)
+
+        async def loop() -> None:
+            since_sync = 0.0
+            while True:
+                await asyncio.sleep(IDLE_CHECK_SECONDS)
+                if services.account.idle_expired():
+                    lock()
+                since_sync += IDLE_CHECK_SECONDS
+                if since_sync >= PERIODIC_SYNC_SECONDS and services.account.is_unlocked:
+                    # While the app is open, keep the clinic's news and the outbox moving.
+                    since_sync = 0.0
+                    await sync_with_clinic()
+
+        page.run_task(loop)
+
+        def lifecycle(event: ft.AppLifecycleStateChangeEvent) -> None:
+            # Lock as soon as the app leaves the screen (home button, app switcher).
+            if event.state in (ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE):
+                lock()
+
+        page.on_app_lifecycle_state_change = lifecycle
+
+    ft.use_effect(watch_idle, [])
+
+    theme_name = services.preferences.get("theme", "system")
+
+    def apply_theme() -> None:
+        page.theme_mode = THEME_MODES.get(theme_name, ft.ThemeMode.SYSTEM)
+        page.update()
+
+    ft.use_effect(apply_theme, [theme_name])
+
+    def show_snack() -> None:
+        if snack:
+            page.show_dialog(ft.SnackBar(ft.Text(snack), duration=ft.Duration(seconds=4)))
+            set_snack(None)
+
+    ft.use_effect(show_snack, [snack])
+
+    if phase == "main" and not services.account.is_unlocked:
+        phase = "locked"  # locked from outside (a disconnect): never show data without the PIN
+
+    def layout() -> ft.Control:
+        # What is on screen: a page from the stack, a first-run step, the lock, or a tab.
+        top = pages[-1] if pages else None
+        bottom_nav: ft.Control | None = None
+        on_settings: Callable[[], None] | None = None
+        on_back: Callable[[], None] | None = back if top else None
+        if top == "help":
+            title, content = t("help.title_short"), HelpScreen()
+        elif phase == "welcome":
+            title, content = t("app.name"), WelcomeScreen(
+                choose=lambda role: (services.preferences.set("role", role),
+                                     set_phase("set_pin")))
+        elif phase == "family_join":
+            title, content = t("family.title_short"), FamilyInviteScreen(joined=after_setup)
+        elif phase == "set_pin":
+            title, content = t("pin.create.title_short"), SetPinScreen(
+                done=lambda: set_phase("family_join" if services.role == "family"
+                                       else "connect"))
+        elif phase == "connect":
+            title, content = t("connect.title_short"), ConnectClinicScreen(
+                finish=after_setup, first_run=True)
+        elif phase == "locked":
+            title, content = t("app.name"), LockScreen(unlocked=after_unlock)
+        elif top == "connect":
+            title, content = t("connect.title_short"), ConnectClinicScreen(finish=back,
+                                                                           first_run=False)
+        elif top is not None:
+            title, content = t(f"page.{top}"), PAGE_SCREENS[top]()
+        elif services.role == "family":
+            title, content = t("family.home.tab"), FamilyHomeScreen()
+            on_settings = lambda: open_page("settings")
+        else:
+            index = TAB_NAMES.index(tab)
+            title = t(f"tab.{tab}")
+            content = TABS[index][3]()
+            on_settings = lambda: open_page("settings")
+            bottom_nav = ft.NavigationBar(
+                selected_index=index,
+                on_change=lambda e: set_tab(TAB_NAMES[int(e.control.selected_index)]),
+                destinations=[
+                    ft.NavigationBarDestination(icon=icon, selected_icon=selected, label=t(f"tab.{name}"))
+                    for name, icon, selected, _ in TABS
+                ],
+            )
+        if top == "help" and phase != "main":
+            on_back = back
+        bar = _top_bar(services, title, on_help=lambda: open_page("help"), on_back=on_back,
+                       on_settings=on_settings, show_help=top != "help")
+        column = [bar, ft.Container(content=content, expand=True)]
+        if bottom_nav is not None:
+            column.append(bottom_nav)
+        return ft.SafeArea(content=ft.Column(column, spacing=0, expand=True), expand=True)
+
+    _ = revision  # re-render marker: screens re-read the store when data changes
+    # Screens are created inside the providers so that they can read both contexts.
+    return ServicesContext(services, lambda: NavigatorContext(navigator, layout))

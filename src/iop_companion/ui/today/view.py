@@ -1,0 +1,137 @@
+"""Today: the check-in, the next session, and how the week looks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import flet as ft
+
+from iop_companion.domain.check_in import latest_on_day
+from iop_companion.domain.schedule import (
+    coming_week,
+    next_session,
+    session_from_record,
+)
+from iop_companion.services.clinic_link import LinkState
+from iop_companion.services.measures import measures_due
+from iop_companion.ui import kit
+from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.formatting import clock_time, moment_label, sentence_start, time_range
+from iop_companion.ui.schedule.view import session_kind_label, status_line
+
+
+def _greeting_key(hour: int) -> str:
+    if hour < 12:
+        return "today.greeting.morning"
+    if hour < 18:
+        return "today.greeting.afternoon"
+    return "today.greeting.evening"
+
+
+@ft.component
+def TodayScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    assert store is not None
+    zone = services.zone()
+    now = services.clock()
+    local_now = now.astimezone(zone)
+    enrolment = services.clinic.enrolment(store)
+    name = (enrolment or {}).get("display_name")
+    greeting = t(_greeting_key(local_now.hour))
+    greeting = t("today.greeting.named", greeting=greeting, name=name) if name else greeting
+
+    recent = store.check_ins.list_recent(10)
+    today_check_in = latest_on_day(recent, local_now.date(), zone)
+    if today_check_in:
+        check_in_card = kit.card(
+            kit.subheading(t("today.checkin.title")),
+            kit.body(t("today.checkin.done", time=clock_time(
+                services.translator, datetime.fromisoformat(today_check_in["created_at"]), zone))),
+            kit.secondary_button(t("today.checkin.again"), lambda: navigator.open("check_in"),
+                                 ft.Icons.EDIT_NOTE),
+            tone="primary",
+        )
+    else:
+        check_in_card = kit.card(
+            kit.subheading(t("today.checkin.title")),
+            kit.body(t("today.checkin.prompt")),
+            kit.primary_button(t("today.checkin.start"), lambda: navigator.open("check_in"),
+                               ft.Icons.CHECK_CIRCLE_OUTLINE),
+            tone="primary",
+        )
+
+    sessions = [session_from_record(r) for r in store.schedule.list_between(
+        now - timedelta(days=1), now + timedelta(days=60))]
+    upcoming_session = next_session(sessions, now)
+    status = services.clinic.status(store)
+    if status.state is LinkState.NOT_ENROLLED:
+        session_card = kit.card(
+            kit.subheading(t("today.next.title")),
+            kit.body(t("today.next.not_enrolled")),
+            kit.secondary_button(t("today.next.connect"), lambda: navigator.open("connect"),
+                                 ft.Icons.LINK),
+        )
+    elif upcoming_session is None:
+        session_card = kit.card(kit.subheading(t("today.next.title")),
+                                kit.body(t("today.next.none")))
+    else:
+        where = (t("schedule.telehealth") if upcoming_session.telehealth
+                 else upcoming_session.location)
+        session_card = kit.card(
+            kit.subheading(t("today.next.title")),
+            ft.Text(upcoming_session.title, size=18, weight=ft.FontWeight.W_600),
+            kit.body(sentence_start(moment_label(services.translator, upcoming_session.starts_at,
+                                                 zone, now))),
+            kit.body(f"{session_kind_label(t, upcoming_session.kind)} · "
+                     f"{time_range(services.translator, upcoming_session.starts_at, upcoming_session.ends_at, zone)}",
+                     muted=True),
+            kit.body(f"{where} · {upcoming_session.facilitator}", muted=True),
+            kit.text_button(t("today.next.see_all"), lambda: navigator.go_tab("schedule"),
+                            ft.Icons.CALENDAR_MONTH),
+        )
+
+    due_lines: list[ft.Control] = []
+    for item in measures_due(store, now):
+        title = t(item.spec.title_key)
+        if item.due:
+            due_lines.append(kit.secondary_button(
+                t("today.measures.start", title=title),
+                lambda m=item.measure.value: navigator.open(f"measure_{m}"),
+                ft.Icons.ASSIGNMENT_OUTLINED))
+        else:
+            assert item.last_completed is not None
+            due_lines.append(kit.body(t("today.measures.done", title=title, when=moment_label(
+                services.translator, item.last_completed, zone, now)), muted=True))
+    measures_card = kit.card(kit.subheading(t("today.measures.title")),
+                             kit.body(t("today.measures.explain"), muted=True), *due_lines)
+
+    week_cards: list[ft.Control] = []
+    if sessions:
+        count, hours = coming_week(sessions, now)
+        week_cards.append(kit.card(
+            kit.subheading(t("today.week.title")),
+            kit.body(t("today.week.summary", count=count, hours=f"{hours:g}")),
+        ))
+
+    set_aside = services.account.quarantine_reports()
+    warnings: list[ft.Control] = []
+    if set_aside:
+        warnings.append(kit.card(
+            kit.subheading(t("today.set_aside.title")),
+            kit.body(t("today.set_aside.body", count=len(set_aside))),
+            tone="help",
+        ))
+    return kit.screen(
+        kit.heading(greeting),
+        *warnings,
+        kit.body(t("today.date", weekday=t(f"weekday.{local_now.weekday()}"),
+                   month=t(f"month.{local_now.month}"), day=local_now.day), muted=True),
+        check_in_card,
+        measures_card,
+        session_card,
+        *week_cards,
+        status_line(services, status, now, zone),
+    )

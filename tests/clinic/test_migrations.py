@@ -1,0 +1,187 @@
+"""Schema migrations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from iop_companion.clinic.db import alembic_config, create_clinic_engine, migrate
+from iop_companion.clinic.models import AuditEntry, AuditOutcome, Base, Clinic, Participant
+
+TABLES = {
+    "clinics",
+    "staff",
+    "participants",
+    "enrolment_codes",
+    "devices",
+    "scheduled_sessions",
+    "audit_log",
+    "family_invites",
+    "family_members",
+    "consents",
+    "server_state",
+    "participant_records",
+    "alerts",
+    "staff_sessions",
+}
+FAMILY_TABLES = {"family_invites", "family_members", "consents"}
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    migrate(database_url)
+    engine = create_clinic_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrate_creates_every_table_at_the_head_revision(engine: sa.Engine) -> None:
+    assert TABLES <= set(sa.inspect(engine).get_table_names())
+    assert _current_revision(engine) == _head_revision()
+
+
+def test_migrating_an_up_to_date_database_changes_nothing(
+    database_url: str, engine: sa.Engine
+) -> None:
+    migrate(database_url)
+    assert _current_revision(engine) == _head_revision()
+
+
+def test_models_and_migrations_describe_the_same_schema(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_downgrade_to_nothing_and_upgrade_again(database_url: str, engine: sa.Engine) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "base")
+    assert not TABLES & set(sa.inspect(engine).get_table_names())
+    migrate(database_url)
+    assert TABLES <= set(sa.inspect(engine).get_table_names())
+
+
+def test_a_database_at_0001_upgrades_with_its_data_and_downgrades_back(
+    database_url: str,
+) -> None:
+    config = alembic_config(database_url)
+    engine = create_clinic_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001_initial")
+        assert not FAMILY_TABLES & set(sa.inspect(engine).get_table_names())
+        clinic_id = uuid.uuid4()
+        with engine.begin() as connection:
+            connection.execute(
+                sa.insert(Clinic).values(
+                    id=clinic_id,
+                    name="c",
+                    address="a",
+                    phone="p",
+                    crisis_line="x",
+                    timezone="America/Chicago",
+                    created_at=datetime.now(UTC),
+                )
+            )
+            connection.execute(
+                sa.insert(Participant).values(
+                    id=clinic_id,
+                    clinic_id=clinic_id,
+                    display_name="Sam",
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+        migrate(database_url)
+
+        assert _current_revision(engine) == _head_revision()
+        assert FAMILY_TABLES <= set(sa.inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.scalar(sa.select(Participant.display_name)) == "Sam"
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001_initial")
+        assert not FAMILY_TABLES & set(sa.inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.scalar(sa.select(Participant.display_name)) == "Sam"
+    finally:
+        engine.dispose()
+
+
+def test_audit_log_refuses_updates_and_deletes(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(AuditEntry).values(
+                at=datetime.now(UTC), actor="anonymous", action="test", outcome=AuditOutcome.SUCCESS
+            )
+        )
+    for statement in (sa.update(AuditEntry).values(actor="someone else"), sa.delete(AuditEntry)):
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="append-only"),
+            engine.begin() as connection,
+        ):
+            connection.execute(statement)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(AuditEntry.actor)) == "anonymous"
+
+
+def test_timestamps_come_back_in_utc_whatever_zone_they_were_written_in(
+    engine: sa.Engine,
+) -> None:
+    written = datetime(2026, 3, 4, 9, 0, tzinfo=timezone(timedelta(hours=-6)))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(Clinic).values(
+                id=Clinic.id.default.arg(None),  # type: ignore[union-attr]
+                name="c",
+                address="a",
+                phone="p",
+                crisis_line="x",
+                timezone="America/Chicago",
+                created_at=written,
+            )
+        )
+    with engine.connect() as connection:
+        read = connection.scalar(sa.select(Clinic.created_at))
+    assert read == written
+    assert read is not None and read.tzinfo == UTC
+
+
+def test_naive_timestamps_are_refused(engine: sa.Engine) -> None:
+    naive = datetime(2026, 3, 4, 9, 0)
+    with (
+        pytest.raises(sa.exc.StatementError, match="timezone-aware"),
+        engine.begin() as connection,
+    ):
+        connection.execute(
+            sa.insert(AuditEntry).values(at=naive, actor="a", action="b", outcome="success")
+        )
+
+
+def test_the_server_epoch_is_made_once_at_migration(database_url: str, engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        epoch = connection.execute(sa.text("SELECT epoch, last_seq FROM server_state")).one()
+    assert len(epoch[0]) == 32 and epoch[1] == 0
+    migrate(database_url)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT epoch FROM server_state")) == epoch[0]

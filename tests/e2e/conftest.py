@@ -1,0 +1,209 @@
+"""Browser tests: the real app (`iop-companion --web`) with its real clinic server,
+driven in Debian's headless Chromium through the accessibility tree."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.driver import CHROMIUM_ARGS, CHROMIUM_PATH
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = Path(os.environ.get("IOP_SCREENSHOT_DIR", REPO_ROOT / "test-artifacts" / "screenshots"))
+BIN_DIR = Path(sys.executable).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningProcess:
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, pattern: str, timeout: float = 60) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"never printed {pattern!r}; output was:\n" + "\n".join(self.lines))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start(args: list[str], extra_env: dict[str, str] | None = None) -> RunningProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", FLET_FORCE_WEB_SERVER="1", **(extra_env or {}))
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env, cwd=REPO_ROOT)
+    return RunningProcess(process)
+
+
+def wait_for_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@dataclass
+class RunningApp:
+    url: str
+    enrolment_code: str
+    app: RunningProcess
+    family_invite_code: str | None = None
+    clinic: RunningProcess | None = None
+    clinic_url: str | None = None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(f"{CHROMIUM_PATH} is missing: install Debian's chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def app_env() -> dict[str, str]:
+    """Extra environment for the app under test (a test may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, app_env: dict[str, str]) -> Iterator[RunningApp]:
+    """`iop-companion --web` on its embedded demo clinic, with a fresh data dir."""
+    port = free_port()
+    app = start([str(BIN_DIR / "iop-companion"), "--web", "--port", str(port),
+                 "--data-dir", str(tmp_path / "data")], app_env)
+    try:
+        clinic_url = app.wait_for_line(r"Demo clinic running at (http://\S+)").group(1)
+        code = app.wait_for_line(r"Demo enrolment code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
+        invite = app.wait_for_line(r"Demo family invite code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
+        app.wait_for_line(r"IOP Companion is ready")
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url)
+        yield RunningApp(url=url, enrolment_code=code, app=app, family_invite_code=invite,
+                         clinic_url=clinic_url)
+    finally:
+        app.stop()
+
+
+@pytest.fixture
+def app_with_separate_clinic(tmp_path: Path) -> Iterator[RunningApp]:
+    """The app against an `iop-clinic serve` process that a test may stop."""
+    clinic_port, app_port = free_port(), free_port()
+    database_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    demo = subprocess.run([str(BIN_DIR / "iop-clinic"), "demo", "--database-url", database_url],
+                          check=False,
+                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    code = re.search(r"Enrolment code for \w+: ([A-Z0-9]{4}-[A-Z0-9]{4})", demo.stdout)
+    assert code, demo.stdout
+    clinic = start([str(BIN_DIR / "iop-clinic"), "serve", "--database-url", database_url,
+                    "--port", str(clinic_port)])
+    clinic_url = f"http://127.0.0.1:{clinic_port}"
+    app: RunningProcess | None = None
+    try:
+        wait_for_http(f"{clinic_url}/api/v1/health")
+        app = start([str(BIN_DIR / "iop-companion"), "--web", "--port", str(app_port),
+                     "--data-dir", str(tmp_path / "data"), "--clinic-url", clinic_url])
+        app.wait_for_line(r"IOP Companion is ready")
+        url = f"http://127.0.0.1:{app_port}/"
+        wait_for_http(url)
+        yield RunningApp(url=url, enrolment_code=code.group(1), app=app, clinic=clinic,
+                         clinic_url=clinic_url)
+    finally:
+        if app is not None:
+            app.stop()
+        clinic.stop()
+
+
+@pytest.fixture(scope="session", autouse=False)
+def screenshots() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if SCREENSHOT_DIR.exists() and any(SCREENSHOT_DIR.iterdir()):
+        terminalreporter.write_line(f"Screenshots of the app's screens: {SCREENSHOT_DIR}")
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """On a failed browser test, keep a screenshot and the app's output for diagnosis."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if page is not None:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"))
+        except Exception:  # noqa: BLE001, S110 - the page may be gone; the report matters more
+            pass
+    for fixture in ("demo_app", "app_with_separate_clinic"):
+        running = item.funcargs.get(fixture) if hasattr(item, "funcargs") else None
+        if running is not None:
+            report.sections.append(("app output", "\n".join(running.app.lines[-60:])))

@@ -1,0 +1,116 @@
+"""Driving the Flutter web client through its accessibility tree, as a screen reader would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 30_000
+
+
+def open_app(page: Page, url: str) -> None:
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=TIMEOUT_MS)
+    # Flutter builds its semantics tree only when asked; this is what a screen reader does.
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+
+
+def button(page: Page, name: str) -> Locator:
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def tab(page: Page, name: str) -> Locator:
+    return page.get_by_role("tab", name=name, exact=True)
+
+
+def field(page: Page, name: str) -> Locator:
+    return page.get_by_role("textbox", name=name, exact=True)
+
+
+def reveal(page: Page, target: Locator, *, max_scrolls: int = 10) -> Locator:
+    """Scroll the screen the way a person would (mouse wheel) until `target` shows.
+
+    Flutter leaves off-screen parts of a scrolling list out of the accessibility
+    tree, so a control below (or above) the fold cannot be found until it is
+    scrolled to. Looks downwards first, then upwards.
+    """
+    for direction in (300, -300):
+        for _ in range(max_scrolls):
+            if target.count() and target.first.is_visible():
+                return target.first
+            # The left margin: over a text field the wheel would scroll the field instead.
+            page.mouse.move(6, 500)
+            page.mouse.wheel(0, direction)
+            page.wait_for_timeout(250)
+    return target.first
+
+
+def wait_until_still(page: Page, target: Locator, *, tries: int = 20) -> None:
+    """Wait until `target` stops moving: focusing a field makes Flutter scroll it into
+    view, and a tap aimed at where a field was lands on its neighbour."""
+    last = None
+    for _ in range(tries):
+        box = target.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+        page.wait_for_timeout(120)
+
+
+def fill(page: Page, name: str, value: str) -> None:
+    """Type into a field as a person does: tap it, wait for the cursor, type keys.
+
+    Flutter starts editing a field only once its own focus has settled on it; text
+    set programmatically before that never reaches the app. Real key presses into
+    the focused field do, so tap, wait until the field is the focused element,
+    clear it, type, and check the field shows what was typed.
+    """
+    target = reveal(page, field(page, name))
+    for _ in range(3):
+        wait_until_still(page, target)
+        # A click event on the field's own accessibility node (what a screen reader
+        # sends), not a tap at screen coordinates: those can land on a neighbour while
+        # Flutter is still scrolling the list.
+        target.dispatch_event("click")
+        for _ in range(30):
+            if target.evaluate("e => document.activeElement === e"):
+                break
+            page.wait_for_timeout(100)
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(value, delay=15)
+        page.wait_for_timeout(150)
+        if target.input_value() == value:
+            return
+    raise AssertionError(f"the field {name!r} did not keep the text typed into it")
+
+
+def text(page: Page, content: str) -> Locator:
+    """Text on screen; Flutter puts a card's text in its node's label, so look there too."""
+    return page.get_by_text(content).or_(page.get_by_label(content)).first
+
+
+def shot(page: Page, folder: Path, name: str) -> None:
+    page.wait_for_timeout(400)  # let the last frame paint
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def complete_first_run(page: Page, pin: str, enrolment_code: str | None) -> None:
+    """Welcome -> participant -> PIN -> clinic (or skip) -> Today."""
+    button(page, "I'm in a program").click()
+    fill(page, "New PIN", pin)
+    fill(page, "Type the PIN again", pin)
+    button(page, "Save PIN").click()
+    field(page, "Enrolment code").wait_for()
+    if enrolment_code is None:
+        button(page, "Continue without a clinic").click()
+    else:
+        fill(page, "Enrolment code", enrolment_code)
+        button(page, "Connect").click()
+    # Enrolment talks to the clinic and fetches the schedule: allow it a generous minute.
+    tab(page, "Today").wait_for(timeout=60_000)
