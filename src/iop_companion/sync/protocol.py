@@ -292,6 +292,10 @@ SAFETY_FLAG_PRIORITY = 100
 class RecordKind(StrEnum):
     CHECK_IN = "check_in"
     SAFETY_FLAG = "safety_flag"
+    MEASURE_RESULT = "measure_result"
+    RELAPSE_PLAN = "relapse_plan"
+    SAFETY_PLAN = "safety_plan"
+    LAPSE_REVIEW = "lapse_review"
 
 
 class SafetyTrigger(StrEnum):
@@ -371,22 +375,19 @@ class SafetyFlagPayload(_Payload):
 _ISO_TIMESTAMP_MAX = 40
 
 
-class CheckInPayload(_Payload):
-    """The app's check-in record (store/records.py), as it travels to the clinic."""
+ListItem = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+ShortList = Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=120)]],
+                      Field(max_length=30)]
+ItemList = Annotated[list[ListItem], Field(max_length=30)]
+
+
+class _StoredRecordPayload(_Payload):
+    """The envelope every app record carries (store/records.py) as it travels."""
 
     id: Annotated[StrictStr, Field(max_length=64)] | None = None
     created_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)] | None = None
     updated_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)] | None = None
     schema_version: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
-    mood: Annotated[StrictInt, Field(ge=0, le=10)]
-    craving: Annotated[StrictInt, Field(ge=0, le=10)]
-    sleep_hours: Annotated[StrictInt | StrictFloat, Field(ge=0, le=24)]
-    sleep_quality: Literal["poor", "fair", "good"]
-    medications: Literal["yes", "no", "not_applicable"]
-    used_since_last: StrictBool
-    substance: Annotated[StrictStr, Field(max_length=120)] | None = None
-    note: Annotated[StrictStr, Field(max_length=2000)] = ""
-    thoughts_of_self_harm: StrictBool = False
 
     @field_validator("id")
     @classmethod
@@ -411,9 +412,92 @@ class CheckInPayload(_Payload):
         return value
 
 
+class CheckInPayload(_StoredRecordPayload):
+    """The app's daily check-in."""
+
+    mood: Annotated[StrictInt, Field(ge=0, le=10)]
+    craving: Annotated[StrictInt, Field(ge=0, le=10)]
+    sleep_hours: Annotated[StrictInt | StrictFloat, Field(ge=0, le=24)]
+    sleep_quality: Literal["poor", "fair", "good"]
+    medications: Literal["yes", "no", "not_applicable"]
+    used_since_last: StrictBool
+    substance: Annotated[StrictStr, Field(max_length=120)] | None = None
+    note: Annotated[StrictStr, Field(max_length=2000)] = ""
+    thoughts_of_self_harm: StrictBool = False
+    # Chosen from the participant's own relapse-prevention plan (or typed on the day).
+    triggers: ShortList = []
+    warning_signs: ShortList = []
+    skills_used: ShortList = []
+
+
+class MeasureResultPayload(_StoredRecordPayload):
+    """A completed PHQ-9, GAD-7 or BAM: the answers and the score the app computed.
+
+    The clinic re-scores from the answers; the app's total is kept to spot a mismatch.
+    """
+
+    measure: Literal["phq9", "gad7", "bam"]
+    answers: Annotated[list[Annotated[StrictInt, Field(ge=0, le=30)]],
+                       Field(min_length=1, max_length=17)]
+    total: Annotated[StrictInt, Field(ge=0, le=200)] | None = None
+    band: Annotated[StrictStr, Field(max_length=40)] | None = None
+    completed_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)]
+    # BAM item 7: days of use per substance (substance key -> 0..4 answer code).
+    substances: dict[Annotated[str, Field(max_length=40)],
+                     Annotated[StrictInt, Field(ge=0, le=4)]] = {}
+
+
+class RelapsePlanPayload(_StoredRecordPayload):
+    """My relapse-prevention plan (SAMHSA TIP 47; Marlatt and Gordon)."""
+
+    triggers: ItemList = []
+    warning_signs_emotional: ItemList = []
+    warning_signs_mental: ItemList = []
+    warning_signs_physical: ItemList = []
+    high_risk_situations: ItemList = []
+    coping_strategies: ItemList = []
+    people_to_call: ItemList = []
+    reasons_for_recovery: ItemList = []
+
+
+class SafetyPlanPayload(_StoredRecordPayload):
+    """My safety plan (Stanley-Brown), shared with the clinic when the participant chooses."""
+
+    warning_signs: ItemList = []
+    coping_strategies: ItemList = []
+    distractions: ItemList = []
+    people_to_ask: ItemList = []
+    professionals: ItemList = []
+    safe_environment: ItemList = []
+    most_important: Annotated[StrictStr, Field(max_length=1000)] = ""
+
+
+class LapseReviewPayload(_StoredRecordPayload):
+    """A guided look back after a reported use: what happened and what comes next."""
+
+    happened_on: Annotated[StrictStr, Field(max_length=10)]  # ISO date, the device's day
+    what_happened: Annotated[StrictStr, Field(max_length=2000)] = ""
+    what_helped: Annotated[StrictStr, Field(max_length=2000)] = ""
+    do_differently: Annotated[StrictStr, Field(max_length=2000)] = ""
+    who_i_will_tell: Annotated[StrictStr, Field(max_length=500)] = ""
+
+    @field_validator("happened_on")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("iso_date", "must be a date like 2026-11-22") from None
+        return value
+
+
 _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
     RecordKind.CHECK_IN: CheckInPayload,
     RecordKind.SAFETY_FLAG: SafetyFlagPayload,
+    RecordKind.MEASURE_RESULT: MeasureResultPayload,
+    RecordKind.RELAPSE_PLAN: RelapsePlanPayload,
+    RecordKind.SAFETY_PLAN: SafetyPlanPayload,
+    RecordKind.LAPSE_REVIEW: LapseReviewPayload,
 }
 
 
