@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 
 from iop_companion import __version__
 from iop_companion.content.crisis import load_region_resources
@@ -35,6 +37,10 @@ class AppFactory:
         self.idle_lock_seconds = max(1.0, float(os.environ.get(
             "IOP_IDLE_LOCK_SECONDS", DEFAULT_IDLE_LOCK_SECONDS)))
 
+    @functools.cached_property
+    def sync_lock(self) -> threading.Lock:
+        return threading.Lock()
+
     def new_session(self) -> AppServices:
         translator = Translator(self.paths.locales_dir, self.preferences.get("locale", "en"))
         return AppServices(
@@ -46,4 +52,5 @@ class AppFactory:
             family=FamilyLink(self.clinic_client),
             crisis_resources=self.crisis_resources,
             version=__version__,
+            sync_lock=self.sync_lock,
         )

@@ -21,6 +21,7 @@ from iop_companion.clinic.models import (
     Clinic,
     Consent,
     Device,
+    DeviceToken,
     FamilyMember,
     Participant,
     ScheduledSessionRecord,
@@ -132,12 +133,20 @@ class Records:
                 consent_expires_at=consent_expires_at,
             ).code
 
-    def revoke_device(self, device_token: str) -> None:
+    def device_id(self, token: str) -> uuid.UUID:
+        """The device an access or refresh token belongs to."""
+        with self.sessions() as session:
+            found = session.scalar(
+                select(DeviceToken.device_id).where(DeviceToken.token_hash == digest(token))
+            )
+        assert found is not None
+        return found
+
+    def revoke_device(self, token: str) -> None:
+        device_id = self.device_id(token)
         with self.sessions.begin() as session:
             session.execute(
-                update(Device)
-                .where(Device.token_hash == digest(device_token))
-                .values(revoked_at=self.clock.now)
+                update(Device).where(Device.id == device_id).values(revoked_at=self.clock.now)
             )
 
     def family_member_id(self, family_token: str) -> uuid.UUID:

@@ -110,14 +110,14 @@ def records(sessions: sessionmaker[Session], clock: FakeClock) -> Records:
 
 @pytest.fixture
 def enrol(client: TestClient) -> Callable[..., str]:
-    """Enrol a device with `code` and return its token (asserting success)."""
+    """Enrol a device with `code` and return its access token (asserting success)."""
 
     def enrol_device(code: str, device_label: str = "Test phone") -> str:
         response = client.post(
             "/api/v1/enrolments", json={"code": code, "device_label": device_label}
         )
         assert response.status_code == 201, response.text
-        token: str = response.json()["device_token"]
+        token: str = response.json()["access_token"]
         return token
 
     return enrol_device

@@ -27,7 +27,7 @@ def test_it_serves_health_and_enrolment_over_a_socket(clinic: EmbeddedClinic) ->
 
     with ClinicClient(clinic.url) as client:
         enrolment = client.enrol(clinic.credentials.enrolment_code, "Alex's phone")
-        schedule = client.schedule(enrolment.device_token)
+        schedule = client.schedule(enrolment.access_token)
     assert enrolment.display_name == "Alex"
     assert enrolment.clinic.name == clinic.credentials.clinic_name
     assert schedule.sessions
@@ -62,7 +62,7 @@ def test_restarting_on_the_same_file_keeps_devices_and_issues_a_new_code(tmp_pat
     database = tmp_path / "demo.sqlite3"
     first = start_embedded_clinic(database)
     with ClinicClient(first.url) as client:
-        token = client.enrol(first.credentials.enrolment_code, "phone").device_token
+        token = client.enrol(first.credentials.enrolment_code, "phone").access_token
     first.stop()
 
     second = start_embedded_clinic(database)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from iop_companion.clinic.enrolment import issue_enrolment_code
-from iop_companion.clinic.models import AuditEntry, Device, EnrolmentCode
+from iop_companion.clinic.models import AuditEntry, Device, DeviceToken, EnrolmentCode
 from tests.clinic.clinic_testing import FakeClock, Records, bearer
 
 ENROLMENTS = "/api/v1/enrolments"
@@ -45,15 +45,19 @@ def test_a_valid_code_enrols_the_device(
     assert body["clinic"]["timezone"] == "America/Chicago"
     assert body["program_start"] == "2026-03-02"
     assert body["program_end"] == "2026-04-24"
-    token = body["device_token"]
-    assert len(token) >= 32
+    token, refresh = body["access_token"], body["refresh_token"]
+    assert len(token) >= 32 and len(refresh) >= 32 and token != refresh
+    assert body["access_expires_in"] == 15 * 60
 
     with sessions() as session:
         device = session.scalars(sa.select(Device)).one()
         assert device.label == "Sam's phone"
         assert device.participant_id == participant.id
-        # Only the digest is stored, never the token itself.
-        assert device.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        # Only the digests are stored, never the tokens themselves.
+        stored = {row.kind.value: row.token_hash
+                  for row in session.scalars(sa.select(DeviceToken))}
+        assert stored == {"access": hashlib.sha256(token.encode()).hexdigest(),
+                          "refresh": hashlib.sha256(refresh.encode()).hexdigest()}
         assert session.scalars(sa.select(EnrolmentCode.used_at)).one() is not None
 
     profile = client.get("/api/v1/participant/profile", headers=bearer(token))
@@ -155,7 +159,7 @@ def test_audit_entries_never_hold_the_code_or_the_token(
     client: TestClient, records: Records, sessions: sessionmaker[Session]
 ) -> None:
     code = records.code(records.participant(records.clinic()))
-    token = client.post(ENROLMENTS, json={"code": code, "device_label": "p"}).json()["device_token"]
+    token = client.post(ENROLMENTS, json={"code": code, "device_label": "p"}).json()["access_token"]
     client.post(ENROLMENTS, json={"code": code, "device_label": "p"})
     with sessions() as session:
         rows = session.execute(sa.select(AuditEntry)).scalars().all()

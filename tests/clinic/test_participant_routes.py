@@ -194,7 +194,7 @@ def test_profile_shows_the_participant_and_their_clinic(
     body = response.json()
     assert body["display_name"] == "Sam"
     assert body["clinic"]["name"] == "Northside Clinic"
-    assert "device_token" not in body
+    assert "access_token" not in body and "refresh_token" not in body
     with sessions() as session:
         actions = session.scalars(
             sa.select(AuditEntry.action).where(AuditEntry.outcome == "success")

@@ -162,6 +162,9 @@ def test_record_without_use():
         "substance": None,
         "note": "Rough day at work.",
         "thoughts_of_self_harm": False,
+        "triggers": [],
+        "warning_signs": [],
+        "skills_used": [],
     }
 
 

@@ -18,11 +18,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.driver import CHROMIUM_ARGS, CHROMIUM_PATH
+from tests.e2e.driver import CHROMIUM_ARGS, CHROMIUM_PATH, EXPECT_TIMEOUT_MS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(os.environ.get("IOP_SCREENSHOT_DIR", REPO_ROOT / "test-artifacts" / "screenshots"))
 BIN_DIR = Path(sys.executable).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -100,18 +106,35 @@ class RunningApp:
     family_invite_code: str | None = None
     clinic: RunningProcess | None = None
     clinic_url: str | None = None
+    clinic_database_url: str | None = None
+
+    def restart_clinic(self) -> RunningProcess:
+        """Start the separate clinic again on its port and database (after `clinic.stop()`)."""
+        assert self.clinic_url and self.clinic_database_url
+        port = self.clinic_url.rsplit(":", 1)[1]
+        self.clinic = start([str(BIN_DIR / "iop-clinic"), "serve", "--database-url",
+                             self.clinic_database_url, "--port", port])
+        wait_for_http(f"{self.clinic_url}/api/v1/health")
+        return self.clinic
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM_PATH).exists():
         pytest.fail(f"{CHROMIUM_PATH} is missing: install Debian's chromium (see .ci/run)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture
+def browser(playwright_driver):
+    # A browser per test: one wedged renderer cannot take the rest of the run with it.
+    chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM_PATH,
+                                                 args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -169,8 +192,10 @@ def app_with_separate_clinic(tmp_path: Path) -> Iterator[RunningApp]:
         app.wait_for_line(r"IOP Companion is ready")
         url = f"http://127.0.0.1:{app_port}/"
         wait_for_http(url)
-        yield RunningApp(url=url, enrolment_code=code.group(1), app=app, clinic=clinic,
-                         clinic_url=clinic_url)
+        running = RunningApp(url=url, enrolment_code=code.group(1), app=app, clinic=clinic,
+                             clinic_url=clinic_url, clinic_database_url=database_url)
+        yield running
+        clinic = running.clinic or clinic  # the test may have restarted it
     finally:
         if app is not None:
             app.stop()

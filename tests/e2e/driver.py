@@ -7,9 +7,15 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page
 
 CHROMIUM_PATH = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# --disable-dev-shm-usage: in a container /dev/shm may be 64 MB, and a renderer that
+# runs out of it can hang instead of failing (a suspect for one CI run that stalled).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 30_000
+# Playwright's 5 s default for `expect` is tight for a Flutter app on a busy 2-core CI
+# machine; a screen that never appears still fails, just later.
+EXPECT_TIMEOUT_MS = 15_000
 
 
 def open_app(page: Page, url: str) -> None:
@@ -86,8 +92,30 @@ def fill(page: Page, name: str, value: str) -> None:
         page.keyboard.type(value, delay=15)
         page.wait_for_timeout(150)
         if target.input_value() == value:
+            # Done typing, as a person taps away from a field. A field left focused
+            # loses its text in Flutter's web accessibility mode when scrolling takes
+            # its DOM node away (a Flutter web issue), and pulls the list back to itself.
+            target.evaluate("e => e.blur()")
+            page.wait_for_timeout(150)
             return
     raise AssertionError(f"the field {name!r} did not keep the text typed into it")
+
+
+def focused_field(page: Page, name: str) -> Locator:
+    """The field, focused as a person would tap it before reading it back.
+
+    Flutter's web accessibility layer copies a field's text into the DOM only while the
+    field has focus; a value the app put there (a restored draft) shows on screen but
+    reads as empty until then.
+    """
+    target = reveal(page, field(page, name))
+    wait_until_still(page, target)
+    target.dispatch_event("click")
+    for _ in range(30):
+        if target.evaluate("e => document.activeElement === e"):
+            break
+        page.wait_for_timeout(100)
+    return target
 
 
 def text(page: Page, content: str) -> Locator:

@@ -10,8 +10,8 @@ from tests.e2e.conftest import RunningApp
 from tests.e2e.driver import (
     button,
     complete_first_run,
-    field,
     fill,
+    focused_field,
     open_app,
     reveal,
     shot,
@@ -92,7 +92,7 @@ def test_daily_check_in_end_to_end(page: Page, demo_app: RunningApp, screenshots
     expect(reveal(page, text(page, "Please answer the questions marked above"))).to_be_visible()
     expect(reveal(page, text(page, "Type hours from 0 to 24"))).to_be_visible()
     # What was typed stays on screen after the error.
-    expect(field(page, "Hours of sleep last night")).to_have_value("25")
+    expect(focused_field(page, "Hours of sleep last night")).to_have_value("25")
     fill(page, "Hours of sleep last night", "7.5")
     reveal(page, button(page, "Mood 6")).click()
     expect(text(page, "Mood: 6")).to_be_visible()
@@ -104,7 +104,7 @@ def test_daily_check_in_end_to_end(page: Page, demo_app: RunningApp, screenshots
     fill(page, "Anything else on your mind? (optional)", "Went to the evening meeting")
     shot(page, screenshots, "10-check-in")
     # Nothing typed was lost while choosing answers further down.
-    expect(reveal(page, field(page, "Hours of sleep last night"))).to_have_value("7.5")
+    expect(focused_field(page, "Hours of sleep last night")).to_have_value("7.5")
     reveal(page, button(page, "Save check-in")).click()
     expect(text(page, "You checked in at")).to_be_visible()
     shot(page, screenshots, "11-today-after-check-in")

@@ -20,20 +20,23 @@ def store(vault: Vault) -> Store:
     return created
 
 
-def test_both_are_due_until_done(store: Store) -> None:
+def test_each_is_due_until_done(store: Store) -> None:
     assert [(d.measure, d.due) for d in measures_due(store, NOW)] == [
-        (MeasureId.PHQ9, True), (MeasureId.GAD7, True)]
+        (MeasureId.PHQ9, True), (MeasureId.GAD7, True), (MeasureId.BAM, True)]
     complete_measure(store, MeasureId.GAD7, [0] * 7, NOW)
     due = {d.measure: d.due for d in measures_due(store, NOW + timedelta(days=1))}
-    assert due == {MeasureId.PHQ9: True, MeasureId.GAD7: False}
+    assert due == {MeasureId.PHQ9: True, MeasureId.GAD7: False, MeasureId.BAM: True}
 
 
 def test_item_9_above_zero_queues_a_flag_before_the_result(store: Store) -> None:
     outcome = complete_measure(store, MeasureId.PHQ9, [0] * 8 + [1], NOW)
     assert outcome.start_safety_flow and outcome.total == 1
-    [flag] = store.outbox.pending()
+    # The flag is queued first and sent first; the result itself follows it.
+    flag, result = store.outbox.pending()
     assert flag["kind"] == "safety_flag" and flag["payload"] == {"trigger": "phq9_item9"}
     assert flag["priority"] == 100
+    assert result["kind"] == "measure_result" and result["priority"] == 0
+    assert flag["seq"] < result["seq"]
     assert store.measures.list_recent("phq9")[0]["answers"][8] == 1
 
 
@@ -41,4 +44,4 @@ def test_a_severe_total_without_item_9_starts_no_flow(store: Store) -> None:
     outcome = complete_measure(store, MeasureId.PHQ9, [3] * 8 + [0], NOW)
     assert not outcome.start_safety_flow
     assert outcome.summary_key == "measures.phq9.band.severe"
-    assert store.outbox.pending() == []
+    assert [e["kind"] for e in store.outbox.pending()] == ["measure_result"]

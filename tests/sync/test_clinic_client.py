@@ -41,8 +41,8 @@ def test_enrol_then_read_profile_and_schedule(
     assert enrolment.display_name == "Alex"
     assert enrolment.clinic.crisis_line
 
-    profile = clinic_client.profile(enrolment.device_token)
-    schedule = clinic_client.schedule(enrolment.device_token)
+    profile = clinic_client.profile(enrolment.access_token)
+    schedule = clinic_client.schedule(enrolment.access_token)
 
     assert profile.participant_id == enrolment.participant_id
     assert {s.kind for s in schedule.sessions} >= {SessionKind.GROUP, SessionKind.INDIVIDUAL}
@@ -85,7 +85,7 @@ def test_a_revoked_device_is_not_authorised(
     clinic_app: FastAPI,
     server_clock: ServerClock,
 ) -> None:
-    token = clinic_client.enrol(demo.enrolment_code, "phone").device_token
+    token = clinic_client.enrol(demo.enrolment_code, "phone").access_token
     with clinic_app.state.clinic.sessions.begin() as session:
         session.execute(sa.update(Device).values(revoked_at=server_clock.now))
     for read in (clinic_client.profile, clinic_client.schedule):
@@ -181,7 +181,7 @@ def test_sharing_stops_when_the_consent_is_revoked(
 def test_family_and_device_tokens_do_not_cross(
     clinic_client: ClinicClient, demo: DemoCredentials
 ) -> None:
-    device_token = clinic_client.enrol(demo.enrolment_code, "Alex's phone").device_token
+    device_token = clinic_client.enrol(demo.enrolment_code, "Alex's phone").access_token
     family_token = clinic_client.join_family(demo.family_invite_code, "Sam").family_token
     with pytest.raises(NotAuthorised):
         clinic_client.family_shared(device_token)
@@ -224,7 +224,7 @@ def test_over_a_real_socket(tmp_path: Path) -> None:
     try:
         with ClinicClient(clinic.url, timeout=5) as client:
             assert client.health().status == "ok"
-            token = client.enrol(clinic.credentials.enrolment_code, "phone").device_token
+            token = client.enrol(clinic.credentials.enrolment_code, "phone").access_token
             assert client.schedule(token).sessions
             with pytest.raises(InvalidCode):
                 client.enrol(clinic.credentials.enrolment_code, "phone")

@@ -61,7 +61,7 @@ def _flag() -> PushRecord:
 def test_push_replay_and_the_clinicians_alert_in_process(
     clinic_client: ClinicClient, demo: DemoCredentials
 ) -> None:
-    token = clinic_client.enrol(demo.enrolment_code, "Alex's phone").device_token
+    token = clinic_client.enrol(demo.enrolment_code, "Alex's phone").access_token
     flag, check_in = _flag(), _check_in()
     first = clinic_client.push(token, [check_in, flag])
     assert [r.outcome for r in first.results] == [PushOutcome.STORED, PushOutcome.STORED]
@@ -105,7 +105,7 @@ def test_concurrent_identical_pushes_over_a_real_socket_store_one_row(
     embedded: EmbeddedClinic, tmp_path: Path
 ) -> None:
     with ClinicClient(embedded.url) as client:
-        token = client.enrol(embedded.credentials.enrolment_code, "Alex's phone").device_token
+        token = client.enrol(embedded.credentials.enrolment_code, "Alex's phone").access_token
     batch = [_flag(), _check_in(), _check_in(mood=1)]
     results: list[list[tuple[PushOutcome, int | None]]] = []
     errors: list[BaseException] = []

@@ -31,6 +31,13 @@ class AuditAction(StrEnum):
     STAFF_AUTHENTICATE = "staff.authenticate"
     ALERTS_READ = "clinician.alerts.read"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    DEVICE_TOKENS_REFRESH = "device.tokens.refresh"
+    DEVICE_REVOKE = "device.revoke"
+    CHANGES_READ = "participant.changes.read"
+    SESSION_CREATE = "schedule.session.create"
+    SESSION_CHANGE = "schedule.session.change"
+    SESSION_CANCEL = "schedule.session.cancel"
+    MEASURE_SCHEDULE_CHANGE = "clinic.measure_schedule.change"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

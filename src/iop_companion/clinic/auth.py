@@ -23,12 +23,12 @@ from iop_companion.clinic.dependencies import DbSession, Now
 from iop_companion.clinic.family import active_consents, scopes_of
 from iop_companion.clinic.models import (
     Consent,
-    Device,
     FamilyMember,
     Participant,
     StaffRole,
     StaffSession,
 )
+from iop_companion.clinic.tokens import ACCESS_EXPIRED, AccessRefused, device_for_access_token
 
 # Real tokens are 43 characters; anything far longer is not worth hashing.
 _MAX_TOKEN_LENGTH = 200
@@ -43,7 +43,15 @@ FAMILY_NOT_AUTHORISED_MESSAGE = (
     "Ask the person who invited you for a new invitation."
 )
 
-_bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The access token from enrolment or from exchanging a refresh token.",
+)
+
+ACCESS_EXPIRED_MESSAGE = "The access token has expired. Exchange the refresh token for a new one."
+# Apps look for `error="invalid_token"` and "expired" to refresh once instead of giving up.
+ACCESS_EXPIRED_CHALLENGE = 'Bearer error="invalid_token", error_description="access token expired"'
+
 _clinician_bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ClinicianToken",
@@ -103,17 +111,26 @@ def require_device(
     db: DbSession,
     now: Now,
 ) -> AuthenticatedDevice:
-    """Resolve the bearer token to an active device, or refuse the request with 401."""
+    """Resolve the bearer access token to an active device, or refuse the request with 401.
+
+    An expired access token gets a 401 that says so (RFC 6750 `error="invalid_token"`
+    with an "expired" description), telling the app to refresh rather than give up.
+    """
     token = _usable(credentials)
     if token is None:
         raise _refuse()
-    device = db.scalar(select(Device).where(Device.token_hash == digest(token)))
-    if device is None or device.revoked_at is not None:
-        raise _refuse_audited(
-            db, now, action=AuditAction.DEVICE_AUTHENTICATE, record_type="device",
-            record_id=device.id if device else None,
-            reason="device_revoked" if device else "unknown_token",
-            message=NOT_AUTHORISED_MESSAGE)
+    try:
+        device = device_for_access_token(db, token, now)
+    except AccessRefused as refusal:
+        commit_failure(db, at=now, action=AuditAction.DEVICE_AUTHENTICATE, record_type="device",
+                       record_id=refusal.device_id, reason=refusal.reason)
+        if refusal.reason == ACCESS_EXPIRED:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                ACCESS_EXPIRED_MESSAGE,
+                headers={"WWW-Authenticate": ACCESS_EXPIRED_CHALLENGE},
+            ) from None
+        raise _refuse() from None
     return AuthenticatedDevice(device_id=device.id, participant=device.participant)
 
 

@@ -4,6 +4,8 @@ Usage::
 
     iop-clinic serve [--database-url URL] [--host H] [--port P] [--workers N]
     iop-clinic demo  [--database-url URL]
+    iop-clinic backup --to FILE [--database-url URL]   (SQLite; the copy gets a new epoch)
+    iop-clinic new-epoch [--database-url URL]          (after restoring a backup made otherwise)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uvicorn
 from sqlalchemy import make_url
 
 from iop_companion.clinic.api import API_PREFIX, DATABASE_URL_ENV
+from iop_companion.clinic.backup import backup_sqlite, start_new_epoch
 from iop_companion.clinic.db import create_clinic_engine, create_session_factory, migrate_engine
 from iop_companion.clinic.demo import seed_demo
 from iop_companion.clinic.models import utc_now
@@ -31,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_url: str = arguments.database_url or _default_database_url()
     if arguments.command == "serve":
         return _serve(database_url, arguments.host, arguments.port, arguments.workers)
+    if arguments.command == "backup":
+        epoch = backup_sqlite(database_url, Path(arguments.to))
+        print(f"Backup written to {arguments.to} (server epoch {epoch[:8]}...)")
+        return 0
+    if arguments.command == "new-epoch":
+        _migrate(database_url)
+        epoch = start_new_epoch(database_url)
+        print(f"New server epoch {epoch[:8]}...: apps will re-send what this copy lacks.")
+        return 0
     return _demo(database_url)
 
 
@@ -46,6 +58,17 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="create the demo clinic and print fresh codes")
     _add_database_option(demo)
+
+    backup = commands.add_parser(
+        "backup", help="copy a SQLite clinic database; restoring the copy is noticed by apps"
+    )
+    _add_database_option(backup)
+    backup.add_argument("--to", required=True, help="the new backup file")
+
+    restored = commands.add_parser(
+        "new-epoch", help="after restoring a backup: make apps re-send what it lacks"
+    )
+    _add_database_option(restored)
     return parser
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from iop_companion.clinic.changes import publish_clinic_profile, publish_program
 from iop_companion.clinic.credentials import hash_password
 from iop_companion.clinic.enrolment import issue_enrolment_code
 from iop_companion.clinic.family import issue_family_invite
@@ -27,7 +28,8 @@ from iop_companion.clinic.models import (
     Staff,
     StaffRole,
 )
-from iop_companion.sync.protocol import ConsentScope, SessionKind, SessionStatus
+from iop_companion.clinic.schedule import add_session, cancel_session
+from iop_companion.sync.protocol import ConsentScope, SessionDetails, SessionKind, SessionStatus
 
 # Fixed ids make seeding idempotent: a second run finds the clinic and leaves it be.
 DEMO_CLINIC_ID = uuid.UUID("6d2c1f0e-3b7a-4c55-9a41-0c1e5d7b2a10")
@@ -254,18 +256,25 @@ def _create_demo_clinic(session: Session, now: datetime) -> None:
     zone = ZoneInfo(DEMO_TIMEZONE)
     local_today = now.astimezone(zone).date()
     program_start = _monday_of(local_today - SCHEDULE_PAST)
-    session.add(
-        Clinic(
-            id=DEMO_CLINIC_ID,
-            name=DEMO_CLINIC_NAME,
-            address="1420 Cedar Hollow Drive, Suite 200, Springfield, IL 62704",
-            phone="+1 (555) 010-2300",
-            crisis_line="+1 (555) 010-4477",
-            timezone=DEMO_TIMEZONE,
-            created_at=now,
-        )
+    clinic = Clinic(
+        id=DEMO_CLINIC_ID,
+        name=DEMO_CLINIC_NAME,
+        address="1420 Cedar Hollow Drive, Suite 200, Springfield, IL 62704",
+        phone="+1 (555) 010-2300",
+        crisis_line="+1 (555) 010-4477",
+        timezone=DEMO_TIMEZONE,
+        created_at=now,
     )
+    session.add(clinic)
     session.flush()  # the clinic row must exist before rows that reference it
+    participant = Participant(
+        id=DEMO_PARTICIPANT_ID,
+        clinic_id=DEMO_CLINIC_ID,
+        display_name="Alex",
+        program_start=program_start,
+        program_end=program_start + PROGRAM_LENGTH - timedelta(days=1),
+        created_at=now,
+    )
     session.add_all(
         [
             Staff(
@@ -276,17 +285,13 @@ def _create_demo_clinic(session: Session, now: datetime) -> None:
                 role=StaffRole.CLINICIAN,
                 created_at=now,
             ),
-            Participant(
-                id=DEMO_PARTICIPANT_ID,
-                clinic_id=DEMO_CLINIC_ID,
-                display_name="Alex",
-                program_start=program_start,
-                program_end=program_start + PROGRAM_LENGTH - timedelta(days=1),
-                created_at=now,
-            ),
+            participant,
         ]
     )
     session.flush()
+    # Published like any clinic's data, so apps pull the demo through the same feed.
+    publish_clinic_profile(session, clinic, now)
+    publish_program(session, participant, now)
 
 
 _SessionKey = tuple[SessionKind, datetime, uuid.UUID | None]
@@ -315,12 +320,13 @@ def _top_up_schedule(session: Session, participant: Participant, now: datetime) 
             )
         )
     }
-    missing = [
-        record
-        for record in _demo_sessions(participant.program_start, first, last, now, zone)
-        if _key(record) not in existing
-    ]
-    session.add_all(missing)
+    for participant_id, details in _demo_sessions(participant.program_start, first, last, zone):
+        if (details.kind, details.starts_at.astimezone(UTC), participant_id) in existing:
+            continue
+        # The clinician routes' own path: each new session is published to the apps.
+        add_session(session, clinic_id=DEMO_CLINIC_ID, participant_id=participant_id,
+                    details=details, now=now,
+                    session_id=_session_id(details.kind, details.starts_at, participant_id))
     session.flush()
     _keep_one_upcoming_cancellation(session, now)
     # The demo program runs on as long as the demo is used.
@@ -328,10 +334,7 @@ def _top_up_schedule(session: Session, participant: Participant, now: datetime) 
     if participant.program_end is None or participant.program_end < last_day:
         participant.program_end = last_day
         session.flush()
-
-
-def _key(record: ScheduledSessionRecord) -> _SessionKey:
-    return (record.kind, record.starts_at.astimezone(UTC), record.participant_id)
+        publish_program(session, participant, now)
 
 
 def _session_id(
@@ -349,8 +352,8 @@ def _session_id(
 
 
 def _demo_sessions(
-    program_start: date, first: datetime, last: datetime, now: datetime, zone: ZoneInfo
-) -> Iterator[ScheduledSessionRecord]:
+    program_start: date, first: datetime, last: datetime, zone: ZoneInfo
+) -> Iterator[tuple[uuid.UUID | None, SessionDetails]]:
     day = first.astimezone(zone).date()
     while day <= last.astimezone(zone).date():
         week = (day - program_start).days // 7
@@ -363,10 +366,7 @@ def _demo_sessions(
             starts_at = datetime.combine(day, slot.start, tzinfo=zone)
             if first <= starts_at <= last:
                 participant_id = DEMO_PARTICIPANT_ID if slot.personal else None
-                yield ScheduledSessionRecord(
-                    id=_session_id(slot.kind, starts_at, participant_id),
-                    clinic_id=DEMO_CLINIC_ID,
-                    participant_id=participant_id,
+                yield participant_id, SessionDetails(
                     kind=slot.kind,
                     title=slot.title_for(week),
                     starts_at=starts_at,
@@ -374,9 +374,6 @@ def _demo_sessions(
                     location=slot.location,
                     telehealth=slot.telehealth,
                     facilitator=slot.facilitator,
-                    status=SessionStatus.SCHEDULED,
-                    created_at=now,
-                    updated_at=now,
                 )
         day += timedelta(days=1)
 
@@ -410,9 +407,7 @@ def _keep_one_upcoming_cancellation(session: Session, now: datetime) -> None:
         .limit(1)
     ).first()
     if cancelled is not None:
-        cancelled.status = SessionStatus.CANCELLED
-        cancelled.note = _CANCELLATION_NOTE
-        cancelled.updated_at = now
+        cancel_session(session, cancelled, _CANCELLATION_NOTE, now)
         session.flush()
 
 

@@ -1,4 +1,4 @@
-"""Enrolment: a participant's device trades a single-use clinic code for a device token."""
+"""Enrolment: a participant's device trades a single-use clinic code for its first tokens."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from iop_companion.clinic.credentials import digest, new_device_token
+from iop_companion.clinic.credentials import digest
 from iop_companion.clinic.models import Device, EnrolmentCode, Participant
 from iop_companion.clinic.single_use import claim, find_code, unused_code
+from iop_companion.clinic.tokens import IssuedTokens, issue_tokens
 from iop_companion.sync.protocol import format_enrolment_code
 
 # A code shown on a screen in the clinic must not outlive the visit (security A1).
@@ -43,7 +44,7 @@ class CodeExpired(EnrolmentRefused):
 class Enrolment:
     device: Device
     participant: Participant
-    device_token: str  # returned to the device once; only its digest is stored
+    tokens: IssuedTokens  # returned to the device once; only their digests are stored
 
 
 def issue_enrolment_code(
@@ -82,13 +83,8 @@ def redeem_enrolment_code(
     if not claim(session, EnrolmentCode, code.id, now):
         raise CodeAlreadyUsed(code.id)
 
-    device_token = new_device_token()
-    device = Device(
-        participant_id=code.participant_id,
-        token_hash=digest(device_token),
-        label=device_label,
-        created_at=now,
-    )
+    device = Device(participant_id=code.participant_id, label=device_label, created_at=now)
     session.add(device)
     session.flush()
-    return Enrolment(device=device, participant=device.participant, device_token=device_token)
+    tokens = issue_tokens(session, device.id, now)
+    return Enrolment(device=device, participant=device.participant, tokens=tokens)

@@ -118,6 +118,8 @@ class Clinic(Base):
     crisis_line: Mapped[str] = mapped_column(String(40))
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # {"phq9": 14, "gad7": 14, "bam": 7}: only the measures the clinic set itself.
+    measure_interval_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
 class Staff(Base):
@@ -162,13 +164,15 @@ class EnrolmentCode(Base):
 
 
 class Device(Base):
-    """A participant's enrolled phone; the clinic revokes it by setting `revoked_at`."""
+    """A participant's enrolled phone; the clinic revokes it by setting `revoked_at`.
+
+    Its credentials are rows of `device_tokens`, which a revocation makes useless.
+    """
 
     __tablename__ = "devices"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     label: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -382,3 +386,61 @@ class StaffSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     staff: Mapped[Staff] = relationship(lazy="joined", innerjoin=True)
+
+
+class DeviceTokenKind(StrEnum):
+    ACCESS = "access"  # opens participant routes for 15 minutes
+    REFRESH = "refresh"  # exchanged once for a new pair (security A2)
+
+
+class DeviceToken(Base):
+    """One token of a device, stored only as its SHA-256 digest.
+
+    A refresh token is spent by setting `used_at`; an access token records its first
+    use there. `retired_at` marks a pair issued in reply to a refresh the phone then
+    retried (the reply was lost): it should never be seen again (clinic/tokens.py).
+    """
+
+    __tablename__ = "device_tokens"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("kind", DeviceTokenKind), name="kind"),
+        Index(None, "device_id", "kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"))
+    kind: Mapped[DeviceTokenKind] = mapped_column(_enum_column(DeviceTokenKind))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The refresh token whose exchange issued this one (None for enrolment's pair).
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+
+    device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
+
+
+class PublishedChange(Base):
+    """One change the clinic published to participants' apps (the pull feed).
+
+    `participant_id` None means every participant of `clinic_id` (the clinic's
+    profile, whole-program sessions). `data` is a snapshot in the wire model of
+    `kind` (sync/protocol.py CHANGE_DATA_MODELS), so a pull never reassembles
+    history from live rows. `seq` comes from ServerState.last_seq.
+    """
+
+    __tablename__ = "published_changes"
+    __table_args__ = (Index(None, "clinic_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"))
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participants.id"), index=True
+    )
+    # Plain strings, no CHECK: new kinds need no migration.
+    kind: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -89,7 +89,7 @@ def _push_one(
         return _answer(db, device_id, record, now, PushOutcome.REJECTED, problem, None, "rejected")
     sha = content_sha256(record)
     try:
-        seq = _next_seq(db)  # first: takes the lock before anything is read
+        seq = next_server_seq(db)  # first: takes the lock before anything is read
         existing = _stored(db, participant_id, record)
         if existing is not None:
             db.rollback()  # gives the sequence number back
@@ -168,7 +168,15 @@ def _push_one(
     )
 
 
-def _next_seq(db: Session) -> int:
+def next_server_seq(db: Session) -> int:
+    """Take the next server sequence number inside the caller's transaction.
+
+    Why an UPDATE of the single server_state row: it holds that row's lock until the
+    transaction commits or rolls back, so the next caller (in any worker) waits and
+    numbers are handed out in commit order. A reader can therefore never see number
+    N+1 while N is still uncommitted, and a pull cursor never skips a change that
+    commits late. Rolling back gives the number back.
+    """
     seq: int = db.execute(
         update(ServerState)
         .where(ServerState.id == SERVER_STATE_ID)

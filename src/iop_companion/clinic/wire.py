@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from iop_companion.clinic.models import Clinic, Participant, ScheduledSessionRecord
-from iop_companion.sync.protocol import ClinicProfile, ParticipantProfile, ScheduledSession
+from iop_companion.sync.protocol import (
+    ClinicProfile,
+    ParticipantProfile,
+    ProgramDetails,
+    ScheduledSession,
+)
 
 
 def clinic_profile(clinic: Clinic) -> ClinicProfile:
@@ -14,6 +19,7 @@ def clinic_profile(clinic: Clinic) -> ClinicProfile:
         phone=clinic.phone,
         crisis_line=clinic.crisis_line,
         timezone=clinic.timezone,
+        measure_interval_days=dict(clinic.measure_interval_days or {}),
     )
 
 
@@ -39,4 +45,12 @@ def scheduled_session(record: ScheduledSessionRecord) -> ScheduledSession:
         facilitator=record.facilitator,
         status=record.status,
         note=record.note,
+    )
+
+
+def program_details(participant: Participant) -> ProgramDetails:
+    return ProgramDetails(
+        display_name=participant.display_name,
+        program_start=participant.program_start,
+        program_end=participant.program_end,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -11,6 +11,10 @@ SLEEP_QUALITIES = ("poor", "fair", "good")
 MEDICATION_ANSWERS = ("yes", "no", "not_applicable")
 NOTE_MAX = 2000
 SUBSTANCE_MAX = 120
+# Chips chosen from the relapse-prevention plan (or typed on the day): short, bounded.
+CHIP_ITEMS_MAX = 30
+CHIP_ITEM_MAX = 120
+CHIP_FIELDS = ("triggers", "warning_signs", "skills_used")
 
 
 @dataclass
@@ -26,6 +30,9 @@ class CheckInDraft:
     thoughts_of_self_harm: bool | None = None
     substance: str = ""
     note: str = ""
+    triggers: tuple[str, ...] = field(default=())
+    warning_signs: tuple[str, ...] = field(default=())
+    skills_used: tuple[str, ...] = field(default=())
 
 
 def parse_sleep_hours(text: str) -> float | None:
@@ -59,7 +66,26 @@ def check_in_problems(draft: CheckInDraft) -> dict[str, str]:
         problems["substance"] = "checkin.error.too_long"
     if len(draft.note) > NOTE_MAX:
         problems["note"] = "checkin.error.too_long"
+    for name in CHIP_FIELDS:
+        items = getattr(draft, name)
+        if len(items) > CHIP_ITEMS_MAX or any(len(item) > CHIP_ITEM_MAX for item in items):
+            problems[name] = "checkin.error.too_many_chips"
     return problems
+
+
+def toggle_chip(chosen: tuple[str, ...], item: str) -> tuple[str, ...]:
+    """Choose `item`, or un-choose it when it was already chosen (order kept)."""
+    if item in chosen:
+        return tuple(i for i in chosen if i != item)
+    return (*chosen, item)
+
+
+def add_typed_chip(chosen: tuple[str, ...], typed: str) -> tuple[str, ...]:
+    """Add what the person typed on the day as a chosen item (blank or repeated: no change)."""
+    item = " ".join(typed.split())
+    if not item or item.casefold() in {i.casefold() for i in chosen}:
+        return chosen
+    return (*chosen, item)
 
 
 def check_in_record(draft: CheckInDraft) -> dict[str, Any]:
@@ -74,6 +100,8 @@ def check_in_record(draft: CheckInDraft) -> dict[str, Any]:
         "substance": draft.substance.strip() or None if draft.used_since_last else None,
         "note": draft.note.strip(),
         "thoughts_of_self_harm": bool(draft.thoughts_of_self_harm),
+        **{name: [item.strip() for item in getattr(draft, name) if item.strip()]
+           for name in CHIP_FIELDS},
     }
 
 

@@ -1,21 +1,32 @@
-"""The participant's link with their clinic: enrolment and bringing the schedule home.
+"""The participant's link with their clinic: enrolment, tokens, push and pull sync.
 
-This is the first slice of sync (the sync issue replaces `refresh` with the full
-outbox/cursor engine); it already keeps the clinic's data on the phone so the app,
-crisis lines included, works with no network.
+Pull is cursor based: the clinic numbers every change it publishes (server sequence,
+never device time), the app asks for what came after its cursor, applies each page
+to the store and only then saves the new cursor (security Y3). Push sends the
+outbox. The server epoch tells a clinic restored from a backup (Y6): the app then
+pulls again from 0 and re-sends everything the clinic had acknowledged.
+
+Tokens: the refresh token lives only in the encrypted store, the 15-minute access
+token only in memory. Its lifetime is measured on the monotonic clock, so a phone
+whose wall clock is wrong still renews in time.
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
-from iop_companion.store import Store
+from pydantic import ValidationError
+
+from iop_companion.store import Store, StoreError, StoreLocked
 from iop_companion.sync.clinic_client import (
+    AccessTokenExpired,
     ClinicClient,
     ClinicError,
     ClinicUnreachable,
@@ -23,12 +34,31 @@ from iop_companion.sync.clinic_client import (
     InvalidCode,
     NotAuthorised,
 )
-from iop_companion.sync.protocol import PushOutcome, PushRecord, RecordKind
+from iop_companion.sync.protocol import (
+    DEFAULT_CHANGES_PAGE,
+    Change,
+    ChangeKind,
+    PushOutcome,
+    PushRecord,
+    RecordKind,
+    TokenPair,
+    change_data,
+)
 
 ENROLMENT_KEY = "clinic.enrolment"
 PROFILE_KEY = "clinic.profile"
 LAST_REFRESH_KEY = "clinic.last_refresh"
 LINK_PROBLEM_KEY = "clinic.problem"
+PULL_CURSOR_KEY = "clinic.pull_cursor"
+SERVER_EPOCH_KEY = "clinic.server_epoch"
+# Kinds of change this app version did not know -> the first seq skipped. An updated
+# app that knows the kind rewinds its cursor there and pulls them again: nothing lost.
+SKIPPED_KINDS_KEY = "clinic.skipped_change_kinds"
+
+# Renew the access token this long before the clinic would refuse it.
+ACCESS_RENEWAL_MARGIN_SECONDS = 60.0
+
+Result = TypeVar("Result")
 
 
 class LinkState(str, Enum):
@@ -70,12 +100,40 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _version(entry: dict[str, Any]) -> int:
+    """The record version an outbox entry carries (1 for entries from before versions)."""
+    return int(entry.get("version") or 1)
+
+
+class ChangeNotApplicable(Exception):
+    """A pulled change of a known kind whose data does not fit it: the cursor stays put."""
+
+
+@dataclass(frozen=True)
+class _AccessGrant:
+    token: str
+    refresh_token: str  # the refresh token issued with it: a grant belongs to one enrolment
+    renew_at: float  # monotonic seconds
+
+
 class ClinicLink:
-    def __init__(self, client: ClinicClient | None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        client: ClinicClient | None,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        page_size: int = DEFAULT_CHANGES_PAGE,
+    ) -> None:
         # `client` is None when the person runs the app without any clinic configured.
         self._client = client
         self._clock = clock
+        self._monotonic = monotonic
+        self._page_size = page_size
+        self._access: _AccessGrant | None = None
+        # One refresh at a time: two threads spending the same refresh token would
+        # look like theft to the clinic and get this device disconnected.
+        self._token_lock = threading.Lock()
 
     @property
     def has_clinic(self) -> bool:
@@ -102,80 +160,22 @@ class ClinicLink:
         store.settings.set(ENROLMENT_KEY, {
             "participant_id": str(result.participant_id),
             "display_name": result.display_name,
-            "device_token": result.device_token,
+            "refresh_token": result.refresh_token,
             "program_start": result.program_start.isoformat() if result.program_start else None,
             "program_end": result.program_end.isoformat() if result.program_end else None,
             "enrolled_at": self._clock().isoformat(),
         })
         store.settings.set(PROFILE_KEY, result.clinic.model_dump(mode="json"))
+        # A new enrolment starts the feed afresh (the previous one may be another account's).
+        store.settings.set(PULL_CURSOR_KEY, 0)
+        store.settings.delete(SKIPPED_KINDS_KEY)
+        store.settings.delete(LINK_PROBLEM_KEY)
+        with self._token_lock:
+            self._remember_access(result)
         self.refresh(store)
         return CodeOutcome(True)
 
-    def refresh(self, store: Store) -> LinkStatus:
-        """Fetch the clinic profile and schedule; on any failure keep what is stored."""
-        enrolment = self.enrolment(store)
-        if self._client is None or enrolment is None:
-            return self.status(store)
-        token = enrolment["device_token"]
-        try:
-            profile = self._client.profile(token)
-            schedule = self._client.schedule(token)
-        except ClinicUnreachable:
-            store.settings.set(LINK_PROBLEM_KEY, LinkState.OFFLINE.value)
-            return self.status(store)
-        except NotAuthorised:
-            store.settings.set(LINK_PROBLEM_KEY, LinkState.NOT_AUTHORISED.value)
-            return self.status(store)
-        except ClinicError:
-            store.settings.set(LINK_PROBLEM_KEY, LinkState.FAILED.value)
-            return self.status(store)
-        store.settings.set(PROFILE_KEY, profile.clinic.model_dump(mode="json"))
-        store.schedule.replace_all([s.model_dump(mode="json") for s in schedule.sessions])
-        store.settings.set(LAST_REFRESH_KEY, self._clock().isoformat())
-        store.settings.delete(LINK_PROBLEM_KEY)
-        return self.status(store)
-
-    def push_outbox(self, store: Store, batch_size: int = 50) -> LinkState:
-        """Send what waits in the outbox, highest priority (safety flags) first.
-
-        An entry leaves the outbox only once the clinic has committed it (stored, or
-        already stored with the same content). One the clinic refuses is parked with
-        its reason, never resent in a loop and never dropped.
-        """
-        enrolment = self.enrolment(store)
-        if self._client is None or enrolment is None:
-            return LinkState.NOT_ENROLLED
-        while True:
-            entries = store.outbox.pending(limit=batch_size)
-            if not entries:
-                return LinkState.UP_TO_DATE
-            records = [PushRecord(id=e["record_id"], kind=RecordKind(e["kind"]), version=1,
-                                  replaces_version=None, created_at=e["created_at"],
-                                  priority=max(0, min(100, int(e["priority"]))),
-                                  payload=e["payload"])
-                       for e in entries]
-            try:
-                response = self._client.push(enrolment["device_token"], records)
-            except ClinicUnreachable:
-                return LinkState.OFFLINE
-            except NotAuthorised:
-                return LinkState.NOT_AUTHORISED
-            except ClinicError:
-                return LinkState.FAILED
-            by_record = {(str(r.id), r.version): r for r in response.results}
-            answered = [e for e in entries if (e["record_id"], 1) in by_record]
-            if not answered:
-                return LinkState.FAILED  # the clinic answered none of them: try later
-            sent: list[str] = []
-            for entry in answered:
-                result = by_record[(entry["record_id"], 1)]
-                if result.outcome in (PushOutcome.STORED, PushOutcome.DUPLICATE):
-                    sent.append(entry["id"])
-                else:
-                    store.outbox.park(entry["id"], result.reason or result.outcome.value)
-            store.outbox.mark_sent(sent)
-            if len(entries) < batch_size:
-                return LinkState.UP_TO_DATE
+    # ------------------------------------------------------------------ sync
 
     def sync(self, store: Store) -> LinkStatus:
         """Push first (a safety flag must not wait behind the schedule), then pull."""
@@ -184,6 +184,209 @@ class ClinicLink:
             store.settings.set(LINK_PROBLEM_KEY, pushed.value)
             return self.status(store)
         return self.refresh(store)
+
+    def refresh(self, store: Store) -> LinkStatus:
+        """Pull what the clinic published since the cursor; on any failure keep what is
+        stored and leave the cursor where it was."""
+        if self._client is None or self.enrolment(store) is None:
+            return self.status(store)
+        state = self._pull(store)
+        if state is None:
+            # The clinic was restored from a backup: send back what it lost, then pull
+            # everything again from the start of its (restored) feed.
+            state = self.push_outbox(store)
+            if state is LinkState.UP_TO_DATE:
+                state = self._pull(store) or LinkState.FAILED
+        if state is LinkState.UP_TO_DATE:
+            store.settings.set(LAST_REFRESH_KEY, self._clock().isoformat())
+            store.settings.delete(LINK_PROBLEM_KEY)
+        else:
+            store.settings.set(LINK_PROBLEM_KEY, state.value)
+        return self.status(store)
+
+    def _pull(self, store: Store) -> LinkState | None:
+        """Pull pages until the feed is exhausted. None: the server epoch changed."""
+        assert self._client is not None
+        client = self._client
+        cursor = self._start_cursor(store)
+        while True:
+            try:
+                page = self._authorised(
+                    store, lambda token: client.changes(token, cursor, self._page_size))
+            except ClinicError as error:
+                return _state_for(error)
+            if self._observe_epoch(store, page.server_epoch):
+                return None
+            if page.has_more and page.next_cursor <= cursor:
+                return LinkState.FAILED  # a feed that does not move on: never loop on it
+            try:
+                self._apply(store, page.changes)
+            except StoreLocked:
+                raise  # the app locked mid-sync: nothing to report (see SyncRunner)
+            except (ChangeNotApplicable, StoreError):
+                return LinkState.FAILED  # the cursor stays before this page
+            # Only now: the page is in the store, so the cursor may pass it (Y3).
+            store.settings.set(PULL_CURSOR_KEY, page.next_cursor)
+            cursor = page.next_cursor
+            if not page.has_more:
+                return LinkState.UP_TO_DATE
+
+    def _start_cursor(self, store: Store) -> int:
+        cursor = int(store.settings.get(PULL_CURSOR_KEY) or 0)
+        skipped: dict[str, int] = store.settings.get(SKIPPED_KINDS_KEY) or {}
+        known_now = {kind: seq for kind, seq in skipped.items() if kind in _KNOWN_KINDS}
+        if known_now:
+            # This version learnt kinds an older one skipped: pull them again.
+            cursor = min(cursor, min(known_now.values()) - 1)
+            store.settings.set(PULL_CURSOR_KEY, cursor)
+            store.settings.set(SKIPPED_KINDS_KEY,
+                               {k: v for k, v in skipped.items() if k not in known_now})
+        return cursor
+
+    def _apply(self, store: Store, changes: Sequence[Change]) -> None:
+        """Apply one page: schedule in one atomic write, then profile and program.
+
+        Every step is an idempotent upsert, so a page applied halfway (a crash, a
+        failure) is simply applied again from the unchanged cursor.
+        """
+        sessions: dict[str, dict[str, Any] | None] = {}  # id -> latest data, None: removed
+        profile: dict[str, Any] | None = None
+        program: dict[str, Any] | None = None
+        skipped: dict[str, int] = store.settings.get(SKIPPED_KINDS_KEY) or {}
+        skipped_before = dict(skipped)
+        for change in changes:
+            if change.kind not in _KNOWN_KINDS:
+                # From a newer clinic: skipped safely, and remembered (see _start_cursor).
+                skipped.setdefault(change.kind, change.seq)
+                continue
+            kind = ChangeKind(change.kind)
+            try:
+                data = None if change.deleted else change_data(change).model_dump(mode="json")
+            except ValidationError:
+                raise ChangeNotApplicable(kind.value) from None
+            if kind is ChangeKind.SESSION:
+                sessions[change.id] = data
+            elif kind is ChangeKind.CLINIC_PROFILE and data is not None:
+                profile = data
+            elif kind is ChangeKind.PROGRAM and data is not None:
+                program = data
+        store.schedule.apply_changes(
+            [data for data in sessions.values() if data is not None],
+            [session_id for session_id, data in sessions.items() if data is None],
+        )
+        if profile is not None:
+            store.settings.set(PROFILE_KEY, profile)
+        if program is not None:
+            enrolment = self.enrolment(store) or {}
+            store.settings.set(ENROLMENT_KEY, {**enrolment, **program})
+        if skipped != skipped_before:
+            store.settings.set(SKIPPED_KINDS_KEY, skipped)
+
+    def _observe_epoch(self, store: Store, epoch: str) -> bool:
+        """Record the server epoch; True when it changed (the clinic was restored).
+
+        Then every acknowledged entry goes back to the outbox, the mirrored schedule is
+        dropped (the restored clinic may lack sessions published after its backup; the
+        pull from 0 that follows rebuilds it) and the pull cursor goes back to 0. Each
+        step is safe to repeat, and the new epoch is saved last, so a crash part-way
+        through is finished on the next sync.
+        """
+        known = store.settings.get(SERVER_EPOCH_KEY)
+        if known == epoch:
+            return False
+        if known is not None:
+            store.outbox.requeue_sent()
+            store.schedule.replace_all([])
+            store.settings.set(PULL_CURSOR_KEY, 0)
+            store.settings.delete(SKIPPED_KINDS_KEY)  # their seqs meant the old feed
+        store.settings.set(SERVER_EPOCH_KEY, epoch)
+        return known is not None
+
+    def push_outbox(self, store: Store, batch_size: int = 50) -> LinkState:
+        """Send what waits in the outbox, highest priority (safety flags) first.
+
+        An entry leaves the outbox only once the clinic has committed it (stored, or
+        already stored with the same content). One the clinic refuses is parked with
+        its reason, never resent in a loop and never dropped.
+        """
+        if self._client is None or self.enrolment(store) is None:
+            return LinkState.NOT_ENROLLED
+        client = self._client
+        while True:
+            entries = store.outbox.pending(limit=batch_size)
+            if not entries:
+                return LinkState.UP_TO_DATE
+            # Edited records (plans) carry their version; older entries are version 1.
+            records = [PushRecord(id=e["record_id"], kind=RecordKind(e["kind"]),
+                                  version=_version(e),
+                                  replaces_version=e.get("replaces_version"),
+                                  created_at=e["created_at"],
+                                  priority=max(0, min(100, int(e["priority"]))),
+                                  payload=e["payload"])
+                       for e in entries]
+            try:
+                response = self._authorised(store, lambda token: client.push(token, records))
+            except ClinicError as error:
+                return _state_for(error)
+            by_record = {(str(r.id), r.version): r for r in response.results}
+            answered = [e for e in entries if (e["record_id"], _version(e)) in by_record]
+            if not answered:
+                return LinkState.FAILED  # the clinic answered none of them: try later
+            sent: list[str] = []
+            for entry in answered:
+                result = by_record[(entry["record_id"], _version(entry))]
+                if result.outcome in (PushOutcome.STORED, PushOutcome.DUPLICATE):
+                    sent.append(entry["id"])
+                else:
+                    store.outbox.park(entry["id"], result.reason or result.outcome.value)
+            store.outbox.mark_sent(sent)
+            if self._observe_epoch(store, response.server_epoch):
+                continue  # everything acknowledged before the restore is queued again
+            if len(entries) < batch_size:
+                return LinkState.UP_TO_DATE
+
+    # ---------------------------------------------------------------- tokens
+
+    def _authorised(self, store: Store, call: Callable[[str], Result]) -> Result:
+        """Run `call` with a valid access token; on a 401 that says expired, renew once."""
+        token = self._access_token(store)
+        try:
+            return call(token)
+        except AccessTokenExpired:
+            # The clinic's clock is the one that counts (ours may be off, or the app
+            # slept): renew and try once more; a second refusal is final.
+            with self._token_lock:
+                if self._access is not None and self._access.token == token:
+                    self._access = None
+            return call(self._access_token(store))
+
+    def _access_token(self, store: Store) -> str:
+        assert self._client is not None
+        with self._token_lock:
+            enrolment = self.enrolment(store)
+            if enrolment is None:
+                raise NotAuthorised()
+            # "device_token": what an app enrolled before token rotation stored; the
+            # clinic's migration made it that device's first refresh token.
+            refresh_token = str(enrolment.get("refresh_token") or enrolment.get("device_token"))
+            grant = self._access
+            if (grant is not None and grant.refresh_token == refresh_token
+                    and self._monotonic() < grant.renew_at):
+                return grant.token
+            pair = self._client.refresh_tokens(refresh_token)
+            # Saved at once: the old refresh token is spent, and presenting it again
+            # would make the clinic disconnect this device.
+            rest = {k: v for k, v in enrolment.items() if k != "device_token"}
+            store.settings.set(ENROLMENT_KEY, {**rest, "refresh_token": pair.refresh_token})
+            return self._remember_access(pair).token
+
+    def _remember_access(self, pair: TokenPair) -> _AccessGrant:
+        lifetime = max(0.0, pair.access_expires_in - ACCESS_RENEWAL_MARGIN_SECONDS)
+        self._access = _AccessGrant(pair.access_token, pair.refresh_token,
+                                    self._monotonic() + lifetime)
+        return self._access
+
+    # ---------------------------------------------------------------- status
 
     def status(self, store: Store) -> LinkStatus:
         last_text = store.settings.get(LAST_REFRESH_KEY)
@@ -195,3 +398,16 @@ class ClinicLink:
             state = LinkState(problem)
             return LinkStatus(state, last, f"status.{state.value}")
         return LinkStatus(LinkState.UP_TO_DATE, last, "status.up_to_date")
+
+
+_KNOWN_KINDS = frozenset(kind.value for kind in ChangeKind)
+
+
+def _state_for(error: ClinicError) -> LinkState:
+    """Unreachable ("can't reach the clinic") is not disconnected ("the clinic
+    disconnected this device"): the person needs to do different things."""
+    if isinstance(error, ClinicUnreachable):
+        return LinkState.OFFLINE
+    if isinstance(error, NotAuthorised):
+        return LinkState.NOT_AUTHORISED
+    return LinkState.FAILED

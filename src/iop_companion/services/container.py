@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,11 @@ class AppServices:
     crisis_resources: RegionCrisisResources
     version: str
     clock: Callable[[], datetime] = utc_now
+    # Shared by every session on this device's store: one sync at a time (sync_runner.py).
+    sync_lock: threading.Lock = field(default_factory=threading.Lock)
+    # A half-filled form the person stepped away from (e.g. to build their plan), kept
+    # in memory only for this session so coming back loses nothing.
+    unsaved_forms: dict[str, object] = field(default_factory=dict)
 
     @property
     def role(self) -> str:

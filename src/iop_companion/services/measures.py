@@ -1,27 +1,50 @@
-"""Questionnaires: which are due, scoring and keeping a result, and the safety rule."""
+"""Questionnaires: which are due, scoring and keeping a result, the safety rule, and
+queueing each result for the clinic."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from iop_companion.domain.measures import (
-    DEFAULT_SCHEDULES,
+    BAM,
+    BAM_ITEM_COUNT,
+    BAM_SUBSTANCE_ITEM,
     GAD7,
     PHQ9,
+    BamResult,
     Gad7Result,
     MeasureId,
     MeasureSpec,
     Phq9Result,
     result_summary_key,
+    schedule_for,
+    score_bam,
     score_gad7,
     score_phq9,
 )
 from iop_companion.domain.safety import safety_triggers_for_phq9
+from iop_companion.services.clinic_link import ClinicLink
 from iop_companion.services.safety import raise_safety_flag
 from iop_companion.store import Store
+from iop_companion.sync.protocol import RecordKind
 
-SELF_REPORT_MEASURES: dict[MeasureId, MeasureSpec] = {MeasureId.PHQ9: PHQ9, MeasureId.GAD7: GAD7}
+# In the order Today lists them.
+SELF_REPORT_MEASURES: dict[MeasureId, MeasureSpec] = {
+    MeasureId.PHQ9: PHQ9, MeasureId.GAD7: GAD7, MeasureId.BAM: BAM}
+
+OUTBOX_KIND = RecordKind.MEASURE_RESULT.value
+
+# Where a clinic's own measure intervals are read from: the mapping
+# {"phq9": 14, "gad7": 14, "bam": 7} in the clinic profile the pull feed brings
+# (ClinicProfile.measure_interval_days; set by clinic staff).
+CLINIC_INTERVALS_FIELD = "measure_interval_days"
+MAX_CLINIC_INTERVAL_DAYS = 365
+
+Answer = int | Mapping[str, int]
+MeasureResult = Phq9Result | Gad7Result | BamResult
 
 
 @dataclass(frozen=True)
@@ -30,35 +53,115 @@ class MeasureDue:
     spec: MeasureSpec
     last_completed: datetime | None
     due: bool
+    next_due: datetime | None  # None until it has been done once (due at once)
 
 
 @dataclass(frozen=True)
 class MeasureOutcome:
     summary_key: str
-    total: int
+    total: int | None  # None for the BAM, which has no total
     start_safety_flow: bool
+    bam: BamResult | None = None
+
+
+def clinic_interval_days(store: Store) -> dict[MeasureId, int]:
+    """The clinic's own interval per measure, where its stored profile sets a valid one."""
+    profile = ClinicLink.profile(store) or {}
+    configured = profile.get(CLINIC_INTERVALS_FIELD)
+    if not isinstance(configured, Mapping):
+        return {}
+    intervals: dict[MeasureId, int] = {}
+    for measure in SELF_REPORT_MEASURES:
+        days = configured.get(measure.value)
+        # A bad value from the clinic falls back to the default rather than hiding a measure.
+        if isinstance(days, int) and not isinstance(days, bool) \
+                and 1 <= days <= MAX_CLINIC_INTERVAL_DAYS:
+            intervals[measure] = days
+    return intervals
 
 
 def measures_due(store: Store, now: datetime) -> list[MeasureDue]:
-    """PHQ-9 and GAD-7 with when they were last done and whether they are due now."""
+    """PHQ-9, GAD-7 and BAM with when they were last done and whether they are due now."""
+    intervals = clinic_interval_days(store)
     found = []
     for measure, spec in SELF_REPORT_MEASURES.items():
+        schedule = schedule_for(measure, intervals.get(measure))
         latest = store.measures.list_recent(measure.value, limit=1)
         last = datetime.fromisoformat(latest[0]["created_at"]) if latest else None
-        found.append(MeasureDue(measure, spec, last,
-                                DEFAULT_SCHEDULES[measure].is_due(last, now)))
+        found.append(MeasureDue(measure, spec, last, schedule.is_due(last, now),
+                                schedule.due_at(last) if last else None))
     return found
 
 
-def complete_measure(store: Store, measure: MeasureId, answers: list[int],
+def latest_results(store: Store) -> dict[MeasureId, dict[str, Any]]:
+    """The newest stored result of each measure that has one."""
+    found: dict[MeasureId, dict[str, Any]] = {}
+    for measure in SELF_REPORT_MEASURES:
+        latest = store.measures.list_recent(measure.value, limit=1)
+        if latest:
+            found[measure] = latest[0]
+    return found
+
+
+def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer],
                      now: datetime) -> MeasureOutcome:
-    """Score and keep the answers; a PHQ-9 item 9 above 0 queues a safety flag first."""
-    result: Phq9Result | Gad7Result = (score_phq9(answers) if measure is MeasureId.PHQ9
-                                       else score_gad7(answers))
+    """Score and keep the answers, and queue them for the clinic when enrolled.
+
+    A PHQ-9 item 9 above 0 queues a safety flag first. For the BAM, answers[6]
+    (item 7) is a mapping {substance id: days code}.
+    """
+    result = _score(measure, answers)
     triggers = safety_triggers_for_phq9(result) if isinstance(result, Phq9Result) else []
     for trigger in triggers:
         # Before anything is saved or shown: the flag must not depend on what follows.
         raise_safety_flag(store, trigger, now)
-    store.measures.add({"measure": measure.value, "answers": list(result.items),
-                        "total": result.total, "band": result.band.value})
-    return MeasureOutcome(result_summary_key(result), result.total, bool(triggers))
+    record = store.measures.add(_stored_fields(measure, result))
+    if ClinicLink.enrolment(store) is not None:
+        store.outbox.enqueue(OUTBOX_KIND, record["id"], _wire_payload(record, now))
+    total = None if isinstance(result, BamResult) else result.total
+    return MeasureOutcome(result_summary_key(result), total, bool(triggers),
+                          result if isinstance(result, BamResult) else None)
+
+
+def _score(measure: MeasureId, answers: Sequence[Answer]) -> MeasureResult:
+    if measure is MeasureId.PHQ9:
+        return score_phq9(answers)  # type: ignore[arg-type]
+    if measure is MeasureId.GAD7:
+        return score_gad7(answers)  # type: ignore[arg-type]
+    return score_bam(answers)
+
+
+def _stored_fields(measure: MeasureId, result: MeasureResult) -> dict[str, Any]:
+    if isinstance(result, BamResult):
+        return {"measure": measure.value, "answers": bam_answer_codes(result),
+                "substances": dict(result.substances), "use": result.use,
+                "risk": result.risk, "protective": result.protective}
+    return {"measure": measure.value, "answers": list(result.items),
+            "total": result.total, "band": result.band.value}
+
+
+def bam_answer_codes(result: BamResult) -> list[int]:
+    """The 17 BAM codes in item order. Item 7 is several answers (one per substance);
+    its slot carries the highest of them so the list stays one code per item. It is
+    never scored: the per-substance codes travel beside it."""
+    highest_substance = max(result.substances.values(), default=0)
+    return [highest_substance if number == BAM_SUBSTANCE_ITEM else result.items[number]
+            for number in range(1, BAM_ITEM_COUNT + 1)]
+
+
+def _wire_payload(record: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A `MeasureResultPayload` (sync/protocol.py) built from the stored record."""
+    payload: dict[str, Any] = {
+        "id": record["id"],
+        "created_at": record["created_at"],
+        "schema_version": record["schema_version"],
+        "measure": record["measure"],
+        "answers": list(record["answers"]),
+        "completed_at": now.isoformat(),
+    }
+    if record["measure"] == MeasureId.BAM.value:
+        payload["substances"] = dict(record["substances"])
+    else:
+        payload["total"] = record["total"]
+        payload["band"] = record["band"]
+    return payload

@@ -59,6 +59,7 @@ from .errors import (
 )
 from .migrations import MigrationPlan
 from .preferences import Preferences
+from .recovery import LapseReviewRepository, RelapsePlanRepository
 from .repositories import (
     CheckInRepository,
     OutboxRepository,
@@ -75,6 +76,7 @@ __all__ = [
     "KdfParams",
     "KeyUnwrapError",
     "KeyWrapper",
+    "LapseReviewRepository",
     "LockedOut",
     "MigrationPlan",
     "NewerVersion",
@@ -83,6 +85,7 @@ __all__ = [
     "PinDelay",
     "PinWrapper",
     "Preferences",
+    "RelapsePlanRepository",
     "SafetyPlanRepository",
     "ScheduleRepository",
     "SettingsRepository",

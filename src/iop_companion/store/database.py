@@ -17,11 +17,12 @@ from .errors import StoreError, StoreLocked, ValidationError
 from .export import build_export, render_html
 from .migrations import MigrationPlan, run_migrations
 from .quarantine import Quarantine
+from .recovery import LapseReviewRepository, RelapsePlanRepository
 from .repositories import (
     CheckInRepository,
     Guard,
-    OutboxRepository,
     MeasureResultRepository,
+    OutboxRepository,
     SafetyPlanRepository,
     ScheduleRepository,
     SettingsRepository,
@@ -94,6 +95,8 @@ class Store:
     safety_plan: SafetyPlanRepository
     measures: MeasureResultRepository
     outbox: OutboxRepository
+    relapse_plan: RelapsePlanRepository
+    lapse_reviews: LapseReviewRepository
 
     def __init__(
         self,
@@ -140,6 +143,8 @@ class Store:
         self.safety_plan = SafetyPlanRepository(backend, self._guard, now)
         self.measures = MeasureResultRepository(backend, self._guard, now)
         self.outbox = OutboxRepository(backend, self._guard, now)
+        self.relapse_plan = RelapsePlanRepository(backend, self._guard, now)
+        self.lapse_reviews = LapseReviewRepository(backend, self._guard, now)
         state.handles.add(self)
 
     @property
@@ -166,6 +171,8 @@ class Store:
             settings=self.settings.all(),
             unsynced_count=self.unsynced_count(),
             measures=self.measures.list_recent(limit=10_000),
+            relapse_plan=self.relapse_plan.get(),
+            lapse_reviews=self.lapse_reviews.list_recent(limit=10_000),
         )
 
     def export_files(self, dest_dir: Path, encrypted: bool = True) -> list[Path]:

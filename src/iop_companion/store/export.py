@@ -80,6 +80,8 @@ def build_export(
     settings: dict[str, Any],
     unsynced_count: int,
     measures: list[dict[str, Any]] | None = None,
+    relapse_plan: dict[str, Any] | None = None,
+    lapse_reviews: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
@@ -89,6 +91,8 @@ def build_export(
         "check_ins": check_ins,
         "measures": measures or [],
         "safety_plan": safety_plan,
+        "relapse_plan": relapse_plan,
+        "lapse_reviews": lapse_reviews or [],
         "schedule": schedule,
         "settings": settings,
         "unsynced_count": unsynced_count,

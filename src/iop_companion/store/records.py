@@ -30,6 +30,8 @@ SCHEMA_VERSIONS: dict[str, int] = {
     "measures": 1,
     "settings": 1,
     "outbox": 1,
+    "relapse_plan": 1,
+    "lapse_reviews": 1,
 }
 
 META_FIELDS = ("id", "created_at", "updated_at", "schema_version")
@@ -208,12 +210,23 @@ def validate_check_in(data: Mapping[str, Any]) -> dict[str, Any]:
         # Optional so check-ins saved before the question existed stay valid.
         "thoughts_of_self_harm": flag(
             "thoughts_of_self_harm", data.get("thoughts_of_self_harm", False)),
+        # Chips from the relapse-prevention plan; optional, like the question above.
+        **{name: text_list(name, data.get(name), CHECK_IN_CHIPS_MAX, CHECK_IN_CHIP_MAX)
+           for name in CHECK_IN_CHIP_FIELDS},
     }
+
+
+CHECK_IN_CHIP_FIELDS = ("triggers", "warning_signs", "skills_used")
+CHECK_IN_CHIPS_MAX = 30
+CHECK_IN_CHIP_MAX = 120
 
 
 _CHECK_IN_FIELDS = frozenset(
     {
         "thoughts_of_self_harm",
+        "triggers",
+        "warning_signs",
+        "skills_used",
         "mood",
         "craving",
         "sleep_hours",
@@ -268,8 +281,19 @@ MEASURE_ITEM_COUNTS = {"phq9": 9, "gad7": 7}
 MEASURE_BANDS = frozenset({"minimal", "mild", "moderate", "moderately_severe", "severe"})
 
 
+BAM_ITEM_COUNT = 17
+BAM_SUBSTANCE_IDS = frozenset(
+    {"marijuana", "sedatives", "cocaine", "stimulants", "opioids", "inhalants", "other"})
+# Highest possible subscale sums (three and six items of 0-4 codes).
+BAM_SUBSCALE_MAX = {"use": 12, "risk": 24, "protective": 24}
+
+
 def validate_measure_result(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A scored PHQ-9 or GAD-7: the answers (0-3 each), the total and its band."""
+    """A scored PHQ-9 or GAD-7: the answers (0-3 each), the total and its band.
+
+    A BAM has no total or band (see ``validate_bam_result``)."""
+    if isinstance(data, Mapping) and data.get("measure") == "bam":
+        return validate_bam_result(data)
     _reject_unknown(data, frozenset({"measure", "answers", "total", "band"}))
     measure = choice("measure", _required(data, "measure"), frozenset(MEASURE_ITEM_COUNTS))
     answers = _required(data, "answers")
@@ -281,6 +305,28 @@ def validate_measure_result(data: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError("total", "does not match the answers")
     return {"measure": measure, "answers": clean, "total": total,
             "band": choice("band", _required(data, "band"), MEASURE_BANDS)}
+
+
+def validate_bam_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A scored BAM: 17 answer codes (0-4; item 7's slot holds the highest substance
+    code), item 7 per substance, and the three subscale sums. Scoring itself is the
+    domain's job; this checks shape and ranges before anything is written."""
+    _reject_unknown(data, frozenset({"measure", "answers", "substances", *BAM_SUBSCALE_MAX}))
+    answers = _required(data, "answers")
+    if not isinstance(answers, (list, tuple)) or len(answers) != BAM_ITEM_COUNT:
+        raise ValidationError("answers", "must hold one answer per question")
+    clean = [whole_number(f"answers[{i}]", a, 0, 4) for i, a in enumerate(answers)]
+    substances = _required(data, "substances")
+    if not isinstance(substances, Mapping) or set(substances) - BAM_SUBSTANCE_IDS:
+        raise ValidationError("substances", "must map known substances to answers")
+    record: dict[str, Any] = {
+        "measure": "bam", "answers": clean,
+        "substances": {name: whole_number("substances", substances[name], 0, 4)
+                       for name in sorted(substances)},
+    }
+    for name, highest in BAM_SUBSCALE_MAX.items():
+        record[name] = whole_number(name, _required(data, name), 0, highest)
+    return record
 
 
 def validate_safety_plan(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -246,18 +246,46 @@ class ScheduleRepository(_Repository):
         seen: set[str] = set()
         stamp = self._stamp()
         for position, session in enumerate(sessions, start=1):
-            clean = r.validate_session(session)
+            clean = self._stored_session(session, stamp)
             if clean["id"] in seen:
                 raise ValidationError("id", "appears twice in the schedule")
             seen.add(clean["id"])
-            # Kept with the record but not returned (the result is ScheduledSession-
-            # shaped): the UTC start for ordering, when it was mirrored, the version.
-            clean["starts_utc"] = r.iso_utc(r.aware_datetime("starts_at", clean["starts_at"]))
-            clean["created_at"] = clean["updated_at"] = stamp
-            clean["schema_version"] = self._version
             docs[position] = clean
         with self._guard:
             self._coll.replace(self._coll.logical(self._PART), docs)
+
+    def apply_changes(
+        self, upserts: Sequence[Mapping[str, Any]], removed_ids: Iterable[str] = ()
+    ) -> None:
+        """Add or replace sessions by id, then remove ``removed_ids``, in one atomic write
+        (all or nothing): how changes pulled from the clinic land. A later upsert of
+        the same id wins."""
+        if isinstance(upserts, (str, bytes)) or not isinstance(upserts, Sequence):
+            raise ValidationError("sessions", "must be a list of sessions")
+        stamp = self._stamp()
+        cleaned = [self._stored_session(session, stamp) for session in upserts]
+        removed = {str(r.text("id", session_id, 100, multiline=False, allow_empty=False))
+                   for session_id in removed_ids}
+        logical = self._coll.logical(self._PART)
+        with self._guard:
+            by_id = {doc["id"]: doc for doc in self._coll.docs(logical)}
+            for doc in cleaned:
+                previous = by_id.get(doc["id"])
+                if previous is not None:
+                    doc["created_at"] = previous.get("created_at", stamp)
+                by_id[doc["id"]] = doc
+            for session_id in removed:
+                by_id.pop(session_id, None)
+            self._coll.replace(logical, dict(enumerate(by_id.values(), start=1)))
+
+    def _stored_session(self, session: Mapping[str, Any], stamp: str) -> dict[str, Any]:
+        clean = r.validate_session(session)
+        # Kept with the record but not returned (the result is ScheduledSession-
+        # shaped): the UTC start for ordering, when it was mirrored, the version.
+        clean["starts_utc"] = r.iso_utc(r.aware_datetime("starts_at", clean["starts_at"]))
+        clean["created_at"] = clean["updated_at"] = stamp
+        clean["schema_version"] = self._version
+        return clean
 
     def list_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Sessions starting at or after ``start`` and before ``end``, by start time."""
@@ -315,7 +343,7 @@ class SafetyPlanRepository(_Repository):
 
 
 class MeasureResultRepository(_Repository):
-    """Scored questionnaires (PHQ-9, GAD-7): a few a month, so one partition."""
+    """Scored questionnaires (PHQ-9, GAD-7, BAM): a few a month, so one partition."""
 
     collection_name = "measures"
     _PART = "results"
@@ -403,14 +431,25 @@ class OutboxRepository(_Repository):
 
     ``enqueue`` returns the entry; ``mark_sent`` takes *entry* ids (``entry["id"]``),
     not record ids, so a newer queued version of the same record is never dropped by
-    mistake. Sent entries are deleted, which keeps this partition small.
+    mistake. Sent entries leave the queue, which keeps it small, for a log of
+    acknowledged entries partitioned by week (``sent-<monday>``): if the clinic is
+    restored from a backup, ``requeue_sent`` puts them back in the queue (security Y6).
     """
 
     collection_name = "outbox"
     _PART = "queue"
+    _SENT_PREFIX = "sent-"
 
-    def enqueue(self, kind: str, record_id: str, payload: Any, priority: int = 0) -> dict[str, Any]:
+    def enqueue(self, kind: str, record_id: str, payload: Any, priority: int = 0, *,
+                version: int = 1, replaces_version: int | None = None) -> dict[str, Any]:
+        """Queue one frozen version of a record. An edited record is queued again as a
+        new ``version`` naming the one it ``replaces_version``; queued ones never change."""
         kind = str(r.text("kind", kind, 40, multiline=False, allow_empty=False))
+        version = r.whole_number("version", version, 1, 10_000)
+        if replaces_version is not None:
+            replaces_version = r.whole_number("replaces_version", replaces_version, 1, version - 1)
+        elif version > 1:
+            raise ValidationError("replaces_version", "is required after version 1")
         record_id = str(r.text("record_id", record_id, 100, multiline=False, allow_empty=False))
         payload = r.json_value("payload", payload, r.OUTBOX_PAYLOAD_MAX_BYTES)
         priority = r.whole_number("priority", priority, -1000, 1000)
@@ -427,6 +466,8 @@ class OutboxRepository(_Repository):
                 "record_id": record_id,
                 "payload": payload,
                 "priority": priority,
+                "version": version,
+                "replaces_version": replaces_version,
                 "seq": seq,
                 "created_at": stamp,
                 "updated_at": stamp,
@@ -453,8 +494,42 @@ class OutboxRepository(_Repository):
             return 0
         logical = self._coll.logical(self._PART)
         with self._guard:
+            stamp = self._stamp()
+            acknowledged = [dict(doc, sent_at=stamp) for doc in self._coll.docs(logical)
+                            if doc["id"] in wanted]
+            if acknowledged:
+                # Logged before leaving the queue: a crash between the two writes leaves
+                # an entry in both (a harmless duplicate resend), never in neither.
+                sent = self._coll.logical(self._SENT_PREFIX + r.week_of(stamp))
+                self._coll.mutate(sent, lambda t: t.insert_multiple(acknowledged))
             removed = self._coll.mutate(logical, lambda t: t.remove(Query().id.one_of(wanted)))
         return len(removed)
+
+    def requeue_sent(self) -> int:
+        """Put every acknowledged entry back in the queue, in its original order; returns
+        how many. For a clinic restored from a backup, which may have lost them."""
+        queue = self._coll.logical(self._PART)
+        with self._guard:
+            sent_parts = [name for name in self._coll.partitions()
+                          if name.split("/", 1)[1].startswith(self._SENT_PREFIX)]
+            queued = {doc["id"] for doc in self._coll.docs(queue)}
+            back: dict[str, dict[str, Any]] = {}
+            for part in sent_parts:
+                for doc in self._coll.docs(part):
+                    doc.pop("sent_at", None)
+                    if doc["id"] not in queued:
+                        back[doc["id"]] = doc
+            if back:
+                self._coll.mutate(queue, lambda t: t.insert_multiple(list(back.values())))
+            for part in sent_parts:  # emptied only once everything is back in the queue
+                self._coll.replace(part, {})
+        return len(back)
+
+    def count_sent(self) -> int:
+        """Acknowledged entries kept for a resend after a clinic restore."""
+        with self._guard:
+            return sum(len(self._coll.table(name)) for name in self._coll.partitions()
+                       if name.split("/", 1)[1].startswith(self._SENT_PREFIX))
 
     def park(self, entry_id: str, reason: str) -> None:
         """Set an entry aside with the clinic's reason instead of resending it forever.

@@ -14,6 +14,8 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from iop_companion.sync.protocol import (
+    DEFAULT_CHANGES_PAGE,
+    ChangesResponse,
     ClinicianAlert,
     ClinicianAlertsResponse,
     ClinicianSessionResponse,
@@ -30,6 +32,8 @@ from iop_companion.sync.protocol import (
     PushRequest,
     PushResponse,
     ScheduleResponse,
+    TokenPair,
+    TokenRefreshRequest,
     describe_validation_errors,
 )
 
@@ -92,10 +96,19 @@ class ExpiredCode(ClinicError):
 
 
 class NotAuthorised(ClinicError):
+    """The clinic does not accept this device's credentials: it disconnected the device
+    (or never knew it). Not retryable: the participant needs a new enrolment code."""
+
     default_message = (
         "This phone is no longer connected to your clinic. "
         "Ask your clinic for a new code to connect again."
     )
+
+
+class AccessTokenExpired(NotAuthorised):
+    """The access token has run out: exchange the refresh token and try once more."""
+
+    default_message = "This phone's access to your clinic needs renewing."
 
 
 # The family app's wording: a family member deals with the person who invited them,
@@ -160,6 +173,32 @@ class ClinicClient:
             EnrolmentResponse,
             json=request.model_dump(mode="json"),
             refusals={401: InvalidCode, 410: ExpiredCode},
+        )
+
+    def refresh_tokens(self, refresh_token: str) -> TokenPair:
+        """Exchange the refresh token for a new pair; the old refresh token stops working.
+
+        Raises NotAuthorised when the clinic refuses it (the device was disconnected,
+        or the token was already spent), ClinicUnreachable, or ClinicError.
+        """
+        try:
+            request = TokenRefreshRequest(refresh_token=refresh_token)
+        except ValidationError:
+            raise NotAuthorised() from None  # an empty or absurd token is no token
+        return self._call(
+            "POST", "/device/tokens", TokenPair, json=request.model_dump(mode="json")
+        )
+
+    def changes(
+        self, token: str, after: int, limit: int = DEFAULT_CHANGES_PAGE
+    ) -> ChangesResponse:
+        """One page of what the clinic published after the cursor `after`, oldest first."""
+        return self._call(
+            "GET",
+            "/participant/changes",
+            ChangesResponse,
+            token=token,
+            params={"after": after, "limit": limit},
         )
 
     def profile(self, token: str) -> ParticipantProfile:
@@ -262,6 +301,7 @@ class ClinicClient:
         *,
         token: str | None = None,
         json: dict[str, Any] | None = None,
+        params: dict[str, int] | None = None,
         refusals: Refusals | None = None,
     ) -> Reply:
         headers = {"Accept": "application/json"}
@@ -273,6 +313,7 @@ class ClinicClient:
                 f"{self.base_url}{API_PREFIX}{path}",
                 headers=headers,
                 json=json,
+                params=params,
             )
         except httpx.TransportError:  # connection refused, DNS, TLS, timeouts...
             raise ClinicUnreachable() from None
@@ -296,6 +337,8 @@ def _error_for(response: httpx.Response, refusals: Refusals) -> ClinicError:
             error_type, message = refusal
             return error_type(message, status_code=status)
         return refusal(status_code=status)
+    if status == 401 and _says_expired(response):
+        return AccessTokenExpired(status_code=status)
     if status in (401, 403):
         return NotAuthorised(status_code=status)
     if status == 422:
@@ -310,6 +353,12 @@ def _error_for(response: httpx.Response, refusals: Refusals) -> ClinicError:
             status_code=status,
         )
     return ClinicError(status_code=status)
+
+
+def _says_expired(response: httpx.Response) -> bool:
+    """RFC 6750: `WWW-Authenticate: Bearer error="invalid_token", error_description=...expired`."""
+    challenge = response.headers.get("www-authenticate", "").lower()
+    return 'error="invalid_token"' in challenge and "expired" in challenge
 
 
 def _server_detail(response: httpx.Response) -> str | None:

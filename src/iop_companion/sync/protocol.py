@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -175,6 +175,9 @@ class ClinicProfile(_Response):
     phone: Annotated[str, Field(max_length=40)]
     crisis_line: Annotated[str, Field(max_length=40)]
     timezone: Annotated[str, Field(max_length=64)]  # IANA name, e.g. "America/Chicago"
+    # The clinic's own schedule for the self-report measures, in days ("phq9", "gad7",
+    # "bam"); a measure left out keeps the app's default (PHQ-9/GAD-7 14, BAM 7).
+    measure_interval_days: dict[Annotated[str, Field(max_length=16)], int] = {}
 
 
 class ParticipantProfile(_Response):
@@ -185,9 +188,29 @@ class ParticipantProfile(_Response):
     program_end: date | None
 
 
-class EnrolmentResponse(ParticipantProfile):
-    # The only time the server ever sends this token; it keeps just a hash.
-    device_token: Annotated[str, Field(min_length=32, max_length=200)]
+_TokenText = Annotated[str, Field(min_length=32, max_length=200)]
+
+
+class TokenPair(_Response):
+    """A short-lived access token for participant routes and a single-use refresh token.
+
+    The only time the server sends either; it keeps just their hashes. The lifetime
+    is relative (seconds), so a phone whose clock is wrong still knows when to refresh.
+    """
+
+    access_token: _TokenText
+    access_expires_in: Annotated[int, Field(ge=1)]  # seconds from when the reply was sent
+    refresh_token: _TokenText
+
+
+class EnrolmentResponse(ParticipantProfile, TokenPair):
+    pass
+
+
+class TokenRefreshRequest(_Request):
+    """Exchange a refresh token for a new pair; the presented token then stops working."""
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ScheduledSession(_Response):
@@ -276,7 +299,8 @@ def _describe_one_error(error: Mapping[str, Any]) -> str:
         return f"'{field}' can be at most {context.get('max_length')} characters."
     if kind == "string_too_short":
         return f"'{field}' cannot be empty."
-    if kind in ("enrolment_code", "invite_code", "printable_text", "version_chain"):
+    if kind in ("enrolment_code", "invite_code", "printable_text", "version_chain",
+                "session_times"):
         return str(error.get("msg"))
     return f"'{field}': {error.get('msg', 'is not valid')}."
 
@@ -557,3 +581,139 @@ class ClinicianAlert(_Response):
 
 class ClinicianAlertsResponse(_Response):
     alerts: list[ClinicianAlert]  # most urgent first
+
+
+# --- Pull sync (clinic -> app) -------------------------------------------------------
+
+MAX_CHANGES_PAGE = 500
+DEFAULT_CHANGES_PAGE = 100
+# Cursors are server sequence numbers (BIGINT); a bound keeps nonsense out of SQL.
+MAX_CURSOR = 2**62
+
+
+class ChangeKind(StrEnum):
+    """What a published change is about. New kinds (module assignments, homework,
+    consent changes, treatment goals, aftercare plans) are added here with a data
+    model in `CHANGE_DATA_MODELS`; the envelope (`Change`) stays as it is."""
+
+    CLINIC_PROFILE = "clinic_profile"  # id: the clinic's id; data: ClinicProfile
+    PROGRAM = "program"  # id: the participant's id; data: ProgramDetails
+    SESSION = "session"  # id: the session's id; data: ScheduledSession (status says cancelled)
+
+
+class ProgramDetails(_Response):
+    """The participant as the clinic knows them: the name to greet and the program dates."""
+
+    display_name: Annotated[str, Field(max_length=80)]
+    program_start: date | None
+    program_end: date | None
+
+
+CHANGE_DATA_MODELS: dict[ChangeKind, type[_Response]] = {
+    ChangeKind.CLINIC_PROFILE: ClinicProfile,
+    ChangeKind.PROGRAM: ProgramDetails,
+    ChangeKind.SESSION: ScheduledSession,
+}
+
+
+class Change(_Response):
+    """One published change, in server sequence order.
+
+    `kind` is a plain string on purpose: an app that does not know a newer kind can
+    still read the envelope, skip the change and remember it (see ClinicLink).
+    `deleted` changes carry no data: the item `id` of `kind` is gone.
+    """
+
+    seq: Annotated[int, Field(ge=1)]
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+
+
+class ChangesResponse(_Response):
+    changes: list[Change]  # ascending seq
+    # Ask for `after=next_cursor` next; save it only once this page has been applied.
+    next_cursor: Annotated[int, Field(ge=0)]
+    has_more: bool
+    # Changes when the clinic's database is restored from a backup (security Y6).
+    server_epoch: str
+
+
+class UnknownChangeKind(Exception):
+    """The change is of a kind this version of the app does not know."""
+
+
+def change_data(change: Change) -> BaseModel:
+    """The change's data as the model of its kind.
+
+    Raises UnknownChangeKind for a kind this app does not know, and pydantic's
+    ValidationError when the data does not fit its kind's model.
+    """
+    try:
+        kind = ChangeKind(change.kind)
+    except ValueError:
+        raise UnknownChangeKind(change.kind[:64]) from None
+    return CHANGE_DATA_MODELS[kind].model_validate(change.data or {})
+
+
+# --- Clinician: publishing the schedule ------------------------------------------------
+
+_SessionText = Annotated[str, Field(min_length=1, max_length=120)]
+_MAX_SESSION_LENGTH = timedelta(hours=12)
+
+
+class SessionDetails(_Request):
+    """A session as a clinician writes it; every field is replaced on a change."""
+
+    kind: SessionKind
+    title: _SessionText
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: Annotated[str, Field(min_length=1, max_length=200)]
+    telehealth: StrictBool = False
+    facilitator: _SessionText
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+    @field_validator("title", "location", "facilitator", "note")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and _CONTROL_CHARACTERS.search(value):
+            raise PydanticCustomError("printable_text", "Text can only contain printable characters.")
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> SessionDetails:
+        if self.ends_at <= self.starts_at:
+            raise PydanticCustomError("session_times", "A session must end after it starts.")
+        if self.ends_at - self.starts_at > _MAX_SESSION_LENGTH:
+            raise PydanticCustomError("session_times", "A session can last at most 12 hours.")
+        return self
+
+
+class SessionCreateRequest(SessionDetails):
+    # None: a session of the whole program (every participant of the clinic sees it).
+    participant_id: UUID | None = None
+
+
+MEASURE_INTERVAL_MIN_DAYS = 1
+MEASURE_INTERVAL_MAX_DAYS = 90
+MeasureInterval = Annotated[StrictInt, Field(ge=MEASURE_INTERVAL_MIN_DAYS,
+                                             le=MEASURE_INTERVAL_MAX_DAYS)]
+
+
+class MeasureScheduleRequest(_Request):
+    """How often the clinic's participants are asked to fill in each measure, in days.
+    None (or left out) means the app's default for that measure."""
+
+    phq9: MeasureInterval | None = None
+    gad7: MeasureInterval | None = None
+    bam: MeasureInterval | None = None
+
+
+class SessionCancelRequest(_Request):
+    note: Annotated[str, Field(max_length=500)] | None = None  # shown to participants
+
+
+class DeviceRevocationResponse(_Response):
+    revoked_devices: int  # devices that were active and now are not

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import flet as ft
 
+from iop_companion.services.clinic_link import LinkStatus
 from iop_companion.services.container import AppServices
 
 
@@ -24,6 +25,8 @@ class Navigator:
     restart: Callable[[], None]          # everything was removed: back to the welcome screen
     replace: Callable[[str], None]       # swap the page on top for another
     sync_soon: Callable[[], None]        # send what waits in the outbox as soon as possible
+    # "Sync now": one real attempt, awaited; None when there was nothing to sync with.
+    sync_now: Callable[[], Awaitable[LinkStatus | None]]
 
 
 ServicesContext: ft.ContextProvider[AppServices | None] = ft.create_context(None)

@@ -9,7 +9,10 @@ from collections.abc import Callable
 import flet as ft
 
 from iop_companion.domain.measures import MeasureId
+from iop_companion.services.clinic_link import LinkState, LinkStatus
 from iop_companion.services.container import AppServices
+from iop_companion.services.record_versions import note_deliveries
+from iop_companion.services.sync_runner import SyncAttempt, SyncRunner
 from iop_companion.ui import kit
 from iop_companion.ui.check_in.view import CheckInScreen
 from iop_companion.ui.context import Navigator, NavigatorContext, ServicesContext
@@ -26,6 +29,17 @@ from iop_companion.ui.onboarding.views import (
     WelcomeScreen,
 )
 from iop_companion.ui.practice.view import PracticeScreen
+from iop_companion.ui.recovery.view import (
+    LapseReviewScreen,
+    RelapsePlanEditScreen,
+    RelapsePlanScreen,
+)
+from iop_companion.ui.reminder import (
+    REMINDER_CHECK_SECONDS,
+    checked_in_today,
+    in_app_reminder_due,
+    reminder_banner,
+)
 from iop_companion.ui.safety.flow import SafetyFlowScreen
 from iop_companion.ui.schedule.view import ScheduleScreen
 from iop_companion.ui.settings.view import SettingsScreen
@@ -42,6 +56,8 @@ TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
 TAB_NAMES = [name for name, *_ in TABS]
 IDLE_CHECK_SECONDS = 5
 PERIODIC_SYNC_SECONDS = 5 * 60
+# Networks flap as a phone moves; wait for the new one to settle before syncing.
+NETWORK_SETTLE_SECONDS = 2.0
 
 
 def _initial_phase(services: AppServices) -> str:
@@ -87,11 +103,15 @@ PAGE_SCREENS: dict[str, Callable[[], ft.Control]] = {
     "help": HelpScreen,
     "safety_plan": SafetyPlanScreen,
     "safety_plan_edit": SafetyPlanEditScreen,
+    "relapse_plan": RelapsePlanScreen,
+    "relapse_plan_edit": RelapsePlanEditScreen,
+    "lapse_review": LapseReviewScreen,
     "settings": SettingsScreen,
     "check_in": CheckInScreen,
     "safety_flow": SafetyFlowScreen,
     "measure_phq9": lambda: MeasureScreen(MeasureId.PHQ9),
     "measure_gad7": lambda: MeasureScreen(MeasureId.GAD7),
+    "measure_bam": lambda: MeasureScreen(MeasureId.BAM),
 }
 
 
@@ -103,6 +123,7 @@ def Shell(services: AppServices) -> ft.Control:
     pages, set_pages = ft.use_state(list)   # a stack of full-screen pages over the tabs
     revision, set_revision = ft.use_state(0)
     snack, set_snack = ft.use_state(None)
+    reminder_showing, set_reminder_showing = ft.use_state(False)  # the in-app banner
     page = ft.context.page
 
     def data_changed() -> None:
@@ -143,24 +164,59 @@ def Shell(services: AppServices) -> ft.Control:
     def replace_page(name: str) -> None:
         set_pages(lambda stack: [*stack[:-1], name])
 
-    def sync_soon() -> None:
-        page.run_task(sync_with_clinic)
-
-    async def sync_with_clinic() -> None:
-        await asyncio.sleep(0)  # after the current screen is drawn
+    def sync_once() -> LinkStatus | None:
         store = services.account.store
         if store is None:
-            return
+            return None
         if services.role == "family":
             services.family.refresh(store)
-        else:
-            services.clinic.sync(store)
+            return None
+        was_refused = services.clinic.status(store).state is LinkState.NOT_AUTHORISED
+        status = services.clinic.sync(store)
+        # Versions that left the outbox were just taken by the clinic: note when.
+        note_deliveries(store, services.clock())
+        if status.state is LinkState.NOT_AUTHORISED and not was_refused:
+            just_disconnected.current = True
+        return status
+
+    async def lock_after_this_turn() -> None:
+        await asyncio.sleep(0)  # let the screen that asked for the sync finish first
+        lock()
+
+    def after_sync_attempt(_: SyncAttempt | None = None) -> None:
+        if just_disconnected.current:
+            # The clinic disconnected this phone (security A1): lock the local session
+            # too, once; after the PIN the app says what happened and how to reconnect.
+            just_disconnected.current = False
+            page.run_task(lock_after_this_turn)
         data_changed()
+
+    runner_ref = ft.use_ref(None)
+    just_disconnected = ft.use_ref(False)
+    connectivity_ref = ft.use_ref(None)
+
+    def sync_runner() -> SyncRunner:
+        # One per session, made on first use: it outlives re-renders of the shell.
+        if runner_ref.current is None:
+            runner_ref.current = SyncRunner(
+                sync_once, spawn=page.run_task, exclusive=services.sync_lock,
+                on_attempt=after_sync_attempt)
+        return runner_ref.current
+
+    def sync_soon() -> None:
+        # Not debounced: the write may be a safety flag, which must not wait.
+        # Writes made while a sync runs fold into one more sync after it.
+        sync_runner().request()
+
+    async def sync_now() -> LinkStatus | None:
+        status = await sync_runner().run_now()
+        after_sync_attempt()
+        return status
 
     navigator = Navigator(
         open=open_page, back=back, go_tab=lambda name: (set_pages([]), set_tab(name)),
         data_changed=data_changed, notify=set_snack, lock=lock, after_setup=after_setup,
-        restart=restart, replace=replace_page, sync_soon=sync_soon,
+        restart=restart, replace=replace_page, sync_soon=sync_soon, sync_now=sync_now,
     )
 
     def watch_idle() -> None:
@@ -168,18 +224,34 @@ def Shell(services: AppServices) -> ft.Control:
         services.account.on_lock(show_lock_screen)
 
         async def loop() -> None:
-            since_sync = 0.0
+            since_sync = since_reminder = 0.0
             while True:
                 await asyncio.sleep(IDLE_CHECK_SECONDS)
                 if services.account.idle_expired():
                     lock()
                 since_sync += IDLE_CHECK_SECONDS
+                since_reminder += IDLE_CHECK_SECONDS
+                if since_reminder >= REMINDER_CHECK_SECONDS:
+                    since_reminder = 0.0
+                    if in_app_reminder_due(services, page):
+                        set_reminder_showing(True)
+                    elif checked_in_today(services):
+                        set_reminder_showing(False)
                 if since_sync >= PERIODIC_SYNC_SECONDS and services.account.is_unlocked:
                     # While the app is open, keep the clinic's news and the outbox moving.
                     since_sync = 0.0
-                    await sync_with_clinic()
+                    sync_soon()
 
         page.run_task(loop)
+
+        def connectivity_changed(event: ft.ConnectivityChangeEvent) -> None:
+            online = any(kind is not ft.ConnectivityType.NONE for kind in event.connectivity)
+            if online and services.account.is_unlocked:
+                sync_runner().request(debounce_seconds=NETWORK_SETTLE_SECONDS)
+
+        # Where the platform reports network changes (phones, browsers), a phone that
+        # comes back online sends its outbox at once instead of at the next timer.
+        connectivity_ref.current = ft.Connectivity(on_change=connectivity_changed)
 
         def lifecycle(event: ft.AppLifecycleStateChangeEvent) -> None:
             # Lock as soon as the app leaves the screen (home button, app switcher).
@@ -257,6 +329,11 @@ def Shell(services: AppServices) -> ft.Control:
         bar = _top_bar(services, title, on_help=lambda: open_page("help"), on_back=on_back,
                        on_settings=on_settings, show_help=top != "help")
         column = [bar, ft.Container(content=content, expand=True)]
+        if reminder_showing and phase == "main" and top not in ("check_in", "help",
+                                                                "safety_flow"):
+            column.insert(1, reminder_banner(
+                t, on_open=lambda: (set_reminder_showing(False), open_page("check_in")),
+                on_dismiss=lambda: set_reminder_showing(False)))
         if bottom_nav is not None:
             column.append(bottom_nav)
         return ft.SafeArea(content=ft.Column(column, spacing=0, expand=True), expand=True)

@@ -6,17 +6,22 @@ protected even if its author forgets to ask for the device.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
 from iop_companion.clinic.auth import CurrentDevice, require_device
+from iop_companion.clinic.changes import changes_for_participant
 from iop_companion.clinic.dependencies import DbSession, Now
 from iop_companion.clinic.records import push_records, server_epoch
 from iop_companion.clinic.schedule import sessions_for_participant
 from iop_companion.clinic.wire import participant_profile, scheduled_session
 from iop_companion.sync.protocol import (
+    DEFAULT_CHANGES_PAGE,
+    MAX_CHANGES_PAGE,
+    MAX_CURSOR,
+    ChangesResponse,
     ErrorBody,
     ParticipantProfile,
     PushRequest,
@@ -80,3 +85,54 @@ def push(body: PushRequest, device: CurrentDevice, db: DbSession, now: Now) -> P
         db, participant_id=participant_id, device_id=device.device_id, records=body.records, now=now
     )
     return PushResponse(results=results, server_epoch=epoch)
+
+
+_CHANGES_QUERY = frozenset({"after", "limit"})
+
+
+def _known_query_only(request: Request) -> None:
+    """Strict like request bodies: a misspelt parameter must not silently mean "from 0"."""
+    unknown = sorted(set(request.query_params) - _CHANGES_QUERY)
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"'{unknown[0][:40]}' is not a parameter this server accepts; use 'after' and 'limit'.",
+        )
+
+
+@router.get(
+    "/changes",
+    responses={422: {"model": ErrorBody}},
+    dependencies=[Depends(_known_query_only)],
+)
+def read_changes(
+    device: CurrentDevice,
+    db: DbSession,
+    now: Now,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR, description="The last seq applied")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_PAGE)] = DEFAULT_CHANGES_PAGE,
+) -> ChangesResponse:
+    """What the clinic published for this participant after `after`, oldest first.
+
+    Save `next_cursor` only once the page is applied; repeat while `has_more`. If
+    `server_epoch` differs from the last one seen, the clinic was restored from a
+    backup: start again from 0 and re-send what was already sent.
+    """
+    participant = device.participant
+    epoch = server_epoch(db)
+    page = changes_for_participant(db, participant, after, limit)
+    record_audit(
+        db,
+        at=now,
+        actor=device_actor(device.device_id),
+        action=AuditAction.CHANGES_READ,
+        record_type="participant",
+        record_id=participant.id,
+    )
+    db.commit()
+    return ChangesResponse(
+        changes=page.changes,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+        server_epoch=epoch,
+    )

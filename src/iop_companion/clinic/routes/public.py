@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from iop_companion.clinic.audit import (
+    ANONYMOUS,
     AuditAction,
     commit_failure,
     device_actor,
@@ -33,6 +34,7 @@ from iop_companion.clinic.family import (
     UnknownInvite,
     redeem_family_invite,
 )
+from iop_companion.clinic.tokens import RefreshRefused, exchange_refresh_token
 from iop_companion.clinic.wire import clinic_profile
 from iop_companion.sync.protocol import (
     PROTOCOL_VERSION,
@@ -44,13 +46,23 @@ from iop_companion.sync.protocol import (
     FamilyJoinRequest,
     FamilyJoinResponse,
     HealthResponse,
+    TokenPair,
+    TokenRefreshRequest,
 )
 
 router = APIRouter(tags=["public"])
 
 # Paths (below the API prefix) reachable without a device token. Everything else is
 # refused by default; a test walks every route to hold us to this list.
-PUBLIC_PATHS = frozenset({"/health", "/enrolments", "/family/join", "/clinician/sessions"})
+# The refresh-token exchange is public in that sense: the refresh token in its body
+# is the credential (it never travels in a header, so it never opens other routes).
+PUBLIC_PATHS = frozenset(
+    {"/health", "/enrolments", "/device/tokens", "/family/join", "/clinician/sessions"}
+)
+
+REFRESH_REFUSED_MESSAGE = (
+    "This device is no longer connected to the clinic. Ask your clinic for a new enrolment code."
+)
 
 # One message for a wrong email and a wrong password: it must not say which accounts exist.
 SIGN_IN_REFUSED_MESSAGE = "That email and password do not match an account. Please try again."
@@ -138,12 +150,49 @@ def enrol_device(body: EnrolmentRequest, db: DbSession, now: Now) -> EnrolmentRe
     )
     db.commit()
     return EnrolmentResponse(
-        device_token=enrolment.device_token,
+        access_token=enrolment.tokens.access_token,
+        access_expires_in=enrolment.tokens.access_expires_in,
+        refresh_token=enrolment.tokens.refresh_token,
         participant_id=participant.id,
         display_name=participant.display_name,
         clinic=clinic_profile(participant.clinic),
         program_start=participant.program_start,
         program_end=participant.program_end,
+    )
+
+
+@router.post("/device/tokens", responses=_ERRORS)
+def refresh_device_tokens(body: TokenRefreshRequest, db: DbSession, now: Now) -> TokenPair:
+    """Exchange a refresh token for a new access and refresh token; the old one is spent.
+
+    401 for an unknown, expired or spent token or a revoked device. Presenting a spent
+    refresh token revokes the device: two parties hold it, one of them a thief.
+    """
+    try:
+        device, tokens = exchange_refresh_token(db, body.refresh_token, now)
+    except RefreshRefused as refusal:
+        # Keep the revocation a reuse caused (it is in this transaction), then audit.
+        db.commit()
+        actor = device_actor(refusal.device_id) if refusal.device_id else ANONYMOUS
+        if refusal.reason == "refresh_token_reused":
+            record_audit(db, at=now, actor=actor, action=AuditAction.DEVICE_REVOKE,
+                         record_type="device", record_id=refusal.device_id,
+                         reason=refusal.reason)
+        commit_failure(db, at=now, actor=actor, action=AuditAction.DEVICE_TOKENS_REFRESH,
+                       record_type="device", record_id=refusal.device_id,
+                       reason=refusal.reason)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, REFRESH_REFUSED_MESSAGE,
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+    record_audit(db, at=now, actor=device_actor(device.id),
+                 action=AuditAction.DEVICE_TOKENS_REFRESH, record_type="device",
+                 record_id=device.id)
+    db.commit()
+    return TokenPair(
+        access_token=tokens.access_token,
+        access_expires_in=tokens.access_expires_in,
+        refresh_token=tokens.refresh_token,
     )
 
 

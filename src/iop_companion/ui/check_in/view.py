@@ -10,15 +10,27 @@ from iop_companion.domain.check_in import (
     MEDICATION_ANSWERS,
     SLEEP_QUALITIES,
     CheckInDraft,
+    add_typed_chip,
     check_in_problems,
+    toggle_chip,
 )
 from iop_companion.domain.safety import SafetyTrigger, safety_trigger_for_check_in
 from iop_companion.platform.links import sms_uri, tel_uri
 from iop_companion.services.check_ins import save_check_in
+from iop_companion.services.container import AppServices
+from iop_companion.services.recovery import plan_choices
 from iop_companion.services.safety import raise_safety_flag
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.recovery.check_in_section import CHIP_GROUPS, plan_check_in_section
+
+UNSAVED_KEY = "check_in"
+
+
+def _resumed_draft(services: AppServices) -> CheckInDraft:
+    kept = services.unsaved_forms.pop(UNSAVED_KEY, None)
+    return kept if isinstance(kept, CheckInDraft) else CheckInDraft()
 
 
 @ft.component
@@ -26,10 +38,30 @@ def CheckInScreen() -> ft.Control:
     services = use_services()
     navigator = use_navigator()
     t = services.t
-    draft, set_draft = ft.use_state(CheckInDraft)
-    sleep_hours, substance, note = kit.use_text(), kit.use_text(), kit.use_text()
+    draft, set_draft = ft.use_state(lambda: _resumed_draft(services))
+    sleep_hours = kit.use_text(draft.sleep_hours)
+    substance, note = kit.use_text(draft.substance), kit.use_text(draft.note)
     problems, set_problems = ft.use_state(dict)
     save_error, set_save_error = ft.use_state(None)
+    # The optional part from my relapse-prevention plan: one "add" field per chip group.
+    typed_chips = {field_name: kit.use_text() for field_name, _, _ in CHIP_GROUPS}
+    chip_field_round, set_chip_field_round = ft.use_state(0)
+    store_now = services.account.store
+    choices = ft.use_memo(lambda: plan_choices(store_now) if store_now is not None else None, [])
+
+    def toggle(field_name: str, item: str) -> None:
+        update(**{field_name: toggle_chip(getattr(draft, field_name), item)})
+
+    def add_typed(field_name: str) -> None:
+        added = add_typed_chip(getattr(draft, field_name), typed_chips[field_name].current)
+        typed_chips[field_name].current = ""
+        set_chip_field_round(lambda n: n + 1)  # draws the emptied field afresh
+        update(**{field_name: added})
+
+    def build_plan() -> None:
+        # The plan editor opens on top; coming back finds every answer as it was.
+        services.unsaved_forms[UNSAVED_KEY] = with_typed_text(draft)
+        navigator.open("relapse_plan_edit")
 
     def with_typed_text(answers: CheckInDraft) -> CheckInDraft:
         """The answers plus what the text fields hold right now (kept outside state)."""
@@ -76,7 +108,11 @@ def CheckInScreen() -> ft.Control:
             return
         navigator.notify(t("checkin.saved"))
         navigator.data_changed()
-        navigator.back()
+        if typed.used_since_last:
+            # Offer the guided look back (it has a "Not now"); no streak talk anywhere.
+            navigator.replace("lapse_review")
+        else:
+            navigator.back()
         navigator.sync_soon()
 
     yes_no = [("yes", t("common.yes")), ("no", t("common.no"))]
@@ -126,6 +162,9 @@ def CheckInScreen() -> ft.Control:
         controls.append(kit.body(t("checkin.used.kind_words")))
         controls.append(kit.text_field(t("checkin.substance"), substance, max_length=120,
                                        error=problem("substance")))
+    if choices is not None:
+        controls += plan_check_in_section(services, choices, draft, typed_chips,
+                                          chip_field_round, toggle, add_typed, build_plan)
     controls += [
         kit.text_field(t("checkin.note"), note, multiline=True,
                        max_length=2000, error=problem("note")),

@@ -9,9 +9,11 @@ from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.domain.safety_plan import plan_problems, plan_record
 from iop_companion.platform.links import sms_uri, tel_uri
 from iop_companion.services.safety import raise_safety_flag
+from iop_companion.services.safety_plan_sharing import save_safety_plan
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.recovery.sharing import share_card
 
 SAFETY_PLAN_STEPS = (
     ("warning_signs", "safety.step.warning_signs"),
@@ -124,7 +126,9 @@ def SafetyPlanScreen() -> ft.Control:
     if plan.get("most_important"):
         sections.append(kit.card(kit.subheading(t("safety.most_important")),
                                  kit.body(plan["most_important"]), tone="primary"))
-    return kit.screen(kit.heading(t("safety.title")), *sections, edit)
+    assert store is not None  # a plan was read from it above
+    return kit.screen(kit.heading(t("safety.title")), *sections, edit,
+                      share_card(services, navigator, store))
 
 
 @ft.component
@@ -147,13 +151,16 @@ def SafetyPlanEditScreen() -> ft.Control:
             set_save_error(t("checkin.error.fix_above") if found else None)
             return
         try:
-            store.safety_plan.save(plan_record(typed, most_important.current))
+            # While sharing is on, the edit also goes to the clinic as a new version.
+            save_safety_plan(store, plan_record(typed, most_important.current),
+                             services.clock())
         except StoreError as error:
             set_save_error(t("safety.edit.error.save_failed", reason=str(error)))
             return
         navigator.notify(t("safety.edit.saved"))
         navigator.data_changed()
         navigator.back()
+        navigator.sync_soon()
 
     fields: list[ft.Control] = []
     for number, (step, label_key) in enumerate(SAFETY_PLAN_STEPS, start=1):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import flet as ft
 
+from iop_companion.domain.lapse import LAPSE_REVIEW_FIELDS
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import moment_label
@@ -21,9 +22,23 @@ def JournalScreen() -> ft.Control:
     zone = services.zone()
     now = services.clock()
     entries = store.check_ins.list_recent(60)
+    # My relapse-prevention plan lives beside what I log, and is reachable from here.
+    plan_card = kit.card(
+        kit.subheading(t("journal.relapse_plan.title")),
+        kit.body(t("journal.relapse_plan.body")),
+        kit.secondary_button(t("journal.relapse_plan.open"),
+                             lambda: navigator.open("relapse_plan"), ft.Icons.ROUTE_OUTLINED),
+    )
+    reviews = [kit.card(
+        kit.subheading(t("journal.lapse_heading", when=moment_label(
+            services.translator, datetime.fromisoformat(review["created_at"]), zone, now))),
+        *[kit.body(f"{t(f'lapse.field.{name}')}: {review[name]}", muted=True)
+          for name in LAPSE_REVIEW_FIELDS if review.get(name)],
+    ) for review in store.lapse_reviews.list_recent(10)]
     if not entries:
         return kit.screen(
             kit.heading(t("journal.title")),
+            plan_card,
             kit.empty_state(ft.Icons.EDIT_NOTE, t("journal.empty.title"), t("journal.empty.body"),
                             kit.primary_button(t("today.checkin.start"),
                                                lambda: navigator.open("check_in"),
@@ -48,5 +63,7 @@ def JournalScreen() -> ft.Control:
     return kit.screen(
         kit.heading(t("journal.title")),
         kit.body(t("journal.intro"), muted=True),
+        plan_card,
+        *reviews,
         *cards,
     )

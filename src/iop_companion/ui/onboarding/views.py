@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import flet as ft
 
+from iop_companion.services.recovery import share_plan_on_connecting
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 
@@ -78,6 +79,8 @@ def ConnectClinicScreen(finish: Callable[[], None], *, first_run: bool) -> ft.Co
             text = t(outcome.message_key or "connect.error.other")
             set_problem(f"{text} {outcome.detail}" if outcome.detail else text)
             return
+        share_plan_on_connecting(store, services.clock())
+        navigator.sync_soon()
         profile = services.clinic.profile(store) or {}
         navigator.notify(t("connect.done", clinic=profile.get("name", "")))
         navigator.data_changed()

@@ -8,7 +8,8 @@ from iop_companion.services.clinic_link import LinkState
 from iop_companion.services.my_data import export_file
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
-from iop_companion.ui.schedule.view import status_line
+from iop_companion.ui.settings.reminder import ReminderCard
+from iop_companion.ui.settings.sync_card import SyncStatus
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
@@ -155,14 +156,14 @@ def SettingsScreen() -> ft.Control:
             kit.body((profile or {}).get("address", ""), muted=True),
             kit.body(t("settings.clinic.phone", phone=(profile or {}).get("phone", "")),
                      muted=True),
-            status_line(services, status, now, zone),
-            kit.body(t("settings.clinic.waiting", count=store.unsynced_count()), muted=True,
-                     size=13),
+            SyncStatus(store, now, zone),
         )
     minutes = int(services.account.idle_lock_seconds // 60)
     return kit.screen(
         kit.heading(t("settings.title")),
         clinic_card,
+        # A family member's phone has no check-ins to be reminded of.
+        *([ReminderCard()] if services.role != "family" else []),
         kit.card(
             kit.subheading(t("settings.security.title")),
             kit.body(t("settings.security.idle", minutes=minutes)),

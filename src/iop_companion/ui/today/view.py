@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import flet as ft
 
 from iop_companion.domain.check_in import latest_on_day
+from iop_companion.domain.lapse import USE_WINDOW_DAYS, use_day_counts
 from iop_companion.domain.schedule import (
     coming_week,
     next_session,
@@ -18,6 +19,7 @@ from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import clock_time, moment_label, sentence_start, time_range
 from iop_companion.ui.schedule.view import session_kind_label, status_line
+from iop_companion.ui.today.trends import trend_cards
 
 
 def _greeting_key(hour: int) -> str:
@@ -63,6 +65,22 @@ def TodayScreen() -> ft.Control:
             tone="primary",
         )
 
+    # Days with and without use over a fixed window: counted side by side, never a streak.
+    use_days = use_day_counts(
+        store.check_ins.list_since(now - timedelta(days=USE_WINDOW_DAYS + 1)),
+        local_now.date(), zone)
+    use_days_cards: list[ft.Control] = []
+    if use_days.has_check_ins:
+        use_days_cards.append(kit.card(
+            kit.subheading(t("today.use_days.title", days=use_days.window_days)),
+            kit.body(t("today.use_days.counts", without=use_days.days_without_use,
+                       used=use_days.days_with_use)),
+            kit.body(t("today.use_days.explain"), muted=True, size=13),
+            *([kit.text_button(t("today.use_days.look_back"),
+                               lambda: navigator.open("lapse_review"), ft.Icons.ROUTE_OUTLINED)]
+              if use_days.days_with_use else []),
+        ))
+
     sessions = [session_from_record(r) for r in store.schedule.list_between(
         now - timedelta(days=1), now + timedelta(days=60))]
     upcoming_session = next_session(sessions, now)
@@ -102,9 +120,10 @@ def TodayScreen() -> ft.Control:
                 lambda m=item.measure.value: navigator.open(f"measure_{m}"),
                 ft.Icons.ASSIGNMENT_OUTLINED))
         else:
-            assert item.last_completed is not None
+            assert item.last_completed is not None and item.next_due is not None
             due_lines.append(kit.body(t("today.measures.done", title=title, when=moment_label(
-                services.translator, item.last_completed, zone, now)), muted=True))
+                services.translator, item.last_completed, zone, now), next=moment_label(
+                services.translator, item.next_due, zone, now)), muted=True))
     measures_card = kit.card(kit.subheading(t("today.measures.title")),
                              kit.body(t("today.measures.explain"), muted=True), *due_lines)
 
@@ -130,6 +149,8 @@ def TodayScreen() -> ft.Control:
         kit.body(t("today.date", weekday=t(f"weekday.{local_now.weekday()}"),
                    month=t(f"month.{local_now.month}"), day=local_now.day), muted=True),
         check_in_card,
+        *trend_cards(services.translator, store, zone, now),
+        *use_days_cards,
         measures_card,
         session_card,
         *week_cards,

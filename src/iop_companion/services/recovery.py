@@ -1,0 +1,57 @@
+"""The relapse-prevention plan and lapse reviews: kept on the phone first, then
+queued for the clinic when the participant is enrolled with one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from iop_companion.domain.lapse import lapse_review_record
+from iop_companion.domain.relapse_plan import CheckInChoices, check_in_choices, relapse_plan_record
+from iop_companion.services.clinic_link import ClinicLink
+from iop_companion.services.record_versions import ever_queued, queue_version
+from iop_companion.store import Store
+
+RELAPSE_PLAN_KIND = "relapse_plan"
+LAPSE_REVIEW_KIND = "lapse_review"
+
+
+def save_relapse_plan(store: Store, texts: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    """Save the plan as typed (one item per line); each save is a new version for the clinic.
+
+    Call only when `relapse_plan_problems(texts)` is empty.
+    """
+    record = store.relapse_plan.save(relapse_plan_record(dict(texts)))
+    if ClinicLink.enrolment(store) is not None:
+        queue_version(store, RELAPSE_PLAN_KIND, record, now)
+    return record
+
+
+def share_plan_on_connecting(store: Store, now: datetime) -> bool:
+    """A plan written before the phone was connected goes to the clinic on connecting,
+    since the plan is meant to be shared with the care team. Returns whether it was queued.
+    """
+    plan = store.relapse_plan.get()
+    if plan is None or ClinicLink.enrolment(store) is None or ever_queued(store, plan["id"]):
+        return False
+    if not any(isinstance(items, list) and items for items in plan.values()):
+        return False  # nothing written yet
+    queue_version(store, RELAPSE_PLAN_KIND, plan, now)
+    return True
+
+
+def plan_choices(store: Store) -> CheckInChoices:
+    """What the check-in offers as chips: my triggers, warning signs and coping skills."""
+    return check_in_choices(store.relapse_plan.get())
+
+
+def save_lapse_review(store: Store, texts: Mapping[str, str], happened_on: date) -> dict[str, Any]:
+    """Keep the review; queue it for the clinic (a review is written once: version 1).
+
+    Call only when `lapse_review_problems(texts)` is empty.
+    """
+    record = store.lapse_reviews.add(lapse_review_record(texts, happened_on))
+    if ClinicLink.enrolment(store) is not None:
+        store.outbox.enqueue(LAPSE_REVIEW_KIND, record["id"], record)
+    return record

@@ -1,0 +1,156 @@
+"""My relapse-prevention plan (view and edit) and the guided look back after a slip."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from iop_companion.domain.lapse import LAPSE_REVIEW_FIELDS, LAPSE_TEXT_MAX, lapse_review_problems
+from iop_companion.domain.relapse_plan import (
+    RELAPSE_PLAN_SECTIONS,
+    item_limit,
+    plan_is_empty,
+    relapse_plan_problems,
+)
+from iop_companion.services.recovery import save_lapse_review, save_relapse_plan
+from iop_companion.store import StoreError
+from iop_companion.ui import kit
+from iop_companion.ui.context import use_navigator, use_services
+
+
+@ft.component
+def RelapsePlanScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    if store is None:
+        return kit.screen(kit.body(t("help.locked_note"), muted=True))
+    plan = store.relapse_plan.get()
+    if plan_is_empty(plan):
+        return kit.screen(
+            kit.heading(t("relapse.title")),
+            kit.empty_state(
+                ft.Icons.ROUTE_OUTLINED, t("relapse.empty.title"), t("relapse.empty.body"),
+                kit.primary_button(t("relapse.empty.build"),
+                                   lambda: navigator.open("relapse_plan_edit"), ft.Icons.EDIT),
+            ),
+            kit.body(t("relapse.about"), muted=True, size=13),
+        )
+    assert plan is not None
+    sections: list[ft.Control] = []
+    for section in RELAPSE_PLAN_SECTIONS:
+        items = plan.get(section) or []
+        sections.append(kit.card(
+            kit.subheading(t(f"relapse.section.{section}")),
+            *([kit.body(f"• {item}") for item in items]
+              or [kit.body(t("relapse.section_empty"), muted=True)]),
+        ))
+    enrolled = services.clinic.enrolment(store) is not None
+    return kit.screen(
+        kit.heading(t("relapse.title")),
+        kit.body(t("relapse.intro"), muted=True),
+        *sections,
+        kit.body(t("relapse.shared_note" if enrolled else "relapse.local_note"), muted=True,
+                 size=13),
+        kit.secondary_button(t("relapse.edit.open"), lambda: navigator.open("relapse_plan_edit"),
+                             ft.Icons.EDIT_OUTLINED),
+    )
+
+
+@ft.component
+def RelapsePlanEditScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    saved = (store.relapse_plan.get() if store is not None else None) or {}
+    texts = {section: kit.use_text("\n".join(saved.get(section) or []))
+             for section in RELAPSE_PLAN_SECTIONS}
+    problems, set_problems = ft.use_state(dict)
+    save_error, set_save_error = ft.use_state(None)
+
+    def save() -> None:
+        typed = {section: ref.current for section, ref in texts.items()}
+        found = relapse_plan_problems(typed)
+        set_problems(found)
+        if found:
+            set_save_error(t("checkin.error.fix_above"))
+            return
+        if store is None:
+            navigator.lock()
+            return
+        try:
+            save_relapse_plan(store, typed, services.clock())
+        except StoreError as error:
+            set_save_error(t("relapse.edit.error.save_failed", reason=str(error)))
+            return
+        navigator.notify(t("relapse.edit.saved"))
+        navigator.data_changed()
+        navigator.back()
+        navigator.sync_soon()
+
+    fields: list[ft.Control] = []
+    for section in RELAPSE_PLAN_SECTIONS:
+        key = problems.get(section)
+        fields.append(kit.text_field(
+            t(f"relapse.section.{section}"), texts[section], multiline=True,
+            helper=t(f"relapse.edit.hint.{section}"),
+            error=t(key, limit=item_limit(section)) if key else None))
+    return kit.screen(
+        kit.heading(t("relapse.edit.title")),
+        kit.body(t("relapse.edit.intro"), muted=True),
+        *fields,
+        kit.message(save_error),
+        ft.Row([kit.primary_button(t("relapse.edit.save"), save, ft.Icons.CHECK),
+                kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
+    )
+
+
+@ft.component
+def LapseReviewScreen() -> ft.Control:
+    services = use_services()
+    navigator = use_navigator()
+    t = services.t
+    store = services.account.store
+    texts = {name: kit.use_text() for name in LAPSE_REVIEW_FIELDS}
+    problems, set_problems = ft.use_state(dict)
+    save_error, set_save_error = ft.use_state(None)
+
+    def save() -> None:
+        typed = {name: ref.current for name, ref in texts.items()}
+        found = lapse_review_problems(typed)
+        set_problems(found)
+        if found:
+            set_save_error(t(found.get("form", "checkin.error.fix_above")))
+            return
+        if store is None:
+            navigator.lock()
+            return
+        today = services.clock().astimezone(services.zone()).date()
+        try:
+            save_lapse_review(store, typed, today)
+        except StoreError as error:
+            set_save_error(t("lapse.error.save_failed", reason=str(error)))
+            return
+        navigator.notify(t("lapse.saved"))
+        navigator.data_changed()
+        navigator.back()
+        navigator.sync_soon()
+
+    fields: list[ft.Control] = []
+    for name in LAPSE_REVIEW_FIELDS:
+        key = problems.get(name)
+        fields.append(kit.text_field(t(f"lapse.field.{name}"), texts[name], multiline=True,
+                                     max_length=LAPSE_TEXT_MAX[name],
+                                     helper=t(f"lapse.hint.{name}"),
+                                     error=t(key) if key else None))
+    return kit.screen(
+        kit.heading(t("lapse.title")),
+        kit.body(t("lapse.intro")),
+        kit.body(t("lapse.private"), muted=True, size=13),
+        *fields,
+        kit.message(save_error),
+        ft.Row([kit.primary_button(t("lapse.save"), save, ft.Icons.CHECK),
+                kit.text_button(t("lapse.not_now"), navigator.back)], wrap=True),
+        kit.card(kit.body(t("lapse.support"))),
+    )
