@@ -287,6 +287,27 @@ def test_outbox_orders_by_priority_then_age(store: Store, reopen: Callable[[], S
     assert store.outbox.count_pending() == 3 == store.unsynced_count()
 
 
+def test_a_set_aside_entry_can_be_sent_again_or_kept_on_the_phone(
+        store: Store, reopen: Callable[[], Store]) -> None:
+    again = store.outbox.enqueue("check_in", "r1", {"v": 1})
+    keep = store.outbox.enqueue("check_in", "r2", {"v": 2})
+    waiting = store.outbox.enqueue("check_in", "r3", {"v": 3})
+    store.outbox.park(again["id"], "The clinic refused it.")
+    store.outbox.park(keep["id"], "The clinic refused it.")
+    assert [e["id"] for e in store.outbox.pending()] == [waiting["id"]]
+
+    assert store.outbox.send_again(again["id"])
+    assert store.outbox.keep_on_device_only(keep["id"])
+    store = reopen()
+    assert [e["id"] for e in store.outbox.pending()] == [again["id"], waiting["id"]]
+    assert store.outbox.parked() == []
+    assert store.outbox.count_pending() == 2
+    # Only set-aside entries: a waiting one is neither resent early nor dropped.
+    assert not store.outbox.keep_on_device_only(waiting["id"])
+    assert not store.outbox.send_again(waiting["id"])
+    assert store.outbox.count_pending() == 2
+
+
 def test_outbox_mark_sent_removes_only_those_entries(store: Store) -> None:
     a = store.outbox.enqueue("check_in", "r1", {"v": 1})
     b = store.outbox.enqueue("check_in", "r1", {"v": 2})  # a newer version, same record

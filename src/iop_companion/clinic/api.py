@@ -10,10 +10,15 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from iop_companion import __version__
-from iop_companion.clinic.db import create_clinic_engine, create_session_factory, migrate_engine
+from iop_companion.clinic.db import (
+    concurrency_limit,
+    create_clinic_engine,
+    create_session_factory,
+    migrate_engine,
+)
 from iop_companion.clinic.dependencies import ClinicServices
 from iop_companion.clinic.errors import install_error_handlers
-from iop_companion.clinic.limits import RequestSizeLimit
+from iop_companion.clinic.limits import ConcurrencyLimit, RequestSizeLimit
 from iop_companion.clinic.models import utc_now
 from iop_companion.clinic.routes import clinician, family, participant, public
 
@@ -61,6 +66,7 @@ def create_app(
         engine=engine, sessions=create_session_factory(engine), clock=clock
     )
     install_error_handlers(app)
+    app.add_middleware(ConcurrencyLimit, limit=concurrency_limit(engine))
     app.add_middleware(
         RequestSizeLimit,
         max_bytes=max_request_bytes,

@@ -23,6 +23,16 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_KEY = 0x10C_C1_1A1C
 
 
+# One connection per request thread (FastAPI runs sync routes on 40 threads), so a
+# burst of syncs waits for a thread, not for a connection while holding a thread.
+POOL_OPTIONS: dict[str, Any] = {"pool_size": 40, "max_overflow": 10, "pool_timeout": 60}
+
+
+def concurrency_limit(engine: Engine) -> int:
+    """Requests one server process lets work at once (clinic/limits.py)."""
+    return 8 if engine.dialect.name == "sqlite" else 40
+
+
 def create_clinic_engine(database_url: str) -> Engine:
     """An engine for any SQLAlchemy URL.
 
@@ -34,7 +44,7 @@ def create_clinic_engine(database_url: str) -> Engine:
         return _create_sqlite_engine(url)
     # pre_ping: a clinic server runs for weeks; connections dropped by the database
     # or a firewall are replaced instead of failing a participant's request.
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **POOL_OPTIONS)
 
 
 def _create_sqlite_engine(url: URL) -> Engine:
@@ -47,6 +57,8 @@ def _create_sqlite_engine(url: URL) -> Engine:
     }
     if in_memory:
         options["poolclass"] = StaticPool  # one shared connection, or each would be a new DB
+    else:
+        options.update(POOL_OPTIONS)
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")

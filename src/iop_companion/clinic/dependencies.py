@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -26,7 +26,11 @@ def services(request: Request) -> ClinicServices:
     return found
 
 
-def database_session(request: Request) -> Iterator[Session]:
+async def database_session(request: Request) -> AsyncIterator[Session]:
+    # An async generator on purpose: a sync one would open and close the session on
+    # FastAPI's thread pool, and under load requests holding every pool thread wait for
+    # connections that only a closing session (itself waiting for a thread) would free.
+    # A session connects lazily, on the request's own thread, and closing it is quick.
     with services(request).sessions() as session:
         yield session
 

@@ -1,7 +1,9 @@
-"""A cap on request body size that answers in the API's own error format."""
+"""Limits on requests: body size (answered in the API's own error format) and how many
+requests work at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from fastapi import status
@@ -63,3 +65,27 @@ def _declared_length(scope: Scope) -> int | None:
         return int(Headers(scope=scope)["content-length"])
     except (KeyError, ValueError):
         return None
+
+
+class ConcurrencyLimit:
+    """Let at most `limit` requests work at once; the rest wait their turn, unhurried.
+
+    A burst of syncs (a group session ending, a network coming back) would otherwise
+    have every request hold a database connection while it waits for a lock, and the
+    last ones fail with a timeout. Waiting here costs nothing but latency. SQLite takes
+    one writer at a time, so it gets a small limit; PostgreSQL one per request thread.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None  # made on the server's event loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)

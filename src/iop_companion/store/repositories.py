@@ -542,6 +542,31 @@ class OutboxRepository(_Repository):
             self._coll.mutate(logical, lambda t: t.update(
                 {"parked_reason": reason, "updated_at": self._stamp()}, Query().id == wanted))
 
+    def send_again(self, entry_id: str) -> bool:
+        """The participant asks to send a set-aside entry once more (e.g. after the clinic
+        fixed what made it refuse). Returns whether there was such an entry."""
+        wanted = r.check_uuid("entry_id", entry_id)
+        logical = self._coll.logical(self._PART)
+
+        def clear_reason(doc: dict[str, Any]) -> None:
+            doc.pop("parked_reason", None)
+            doc["updated_at"] = self._stamp()
+
+        with self._guard:
+            changed = self._coll.mutate(logical, lambda t: t.update(
+                clear_reason, (Query().id == wanted) & Query().parked_reason.exists()))
+        return bool(changed)
+
+    def keep_on_device_only(self, entry_id: str) -> bool:
+        """The participant chooses not to send a set-aside entry: it leaves the outbox
+        (the record itself stays on the phone). Returns whether there was such an entry."""
+        wanted = r.check_uuid("entry_id", entry_id)
+        logical = self._coll.logical(self._PART)
+        with self._guard:
+            removed = self._coll.mutate(logical, lambda t: t.remove(
+                (Query().id == wanted) & Query().parked_reason.exists()))
+        return bool(removed)
+
     def parked(self) -> list[dict[str, Any]]:
         with self._guard:
             docs = self._coll.docs(self._coll.logical(self._PART))

@@ -41,6 +41,17 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
             # Never "done" after a failure: say what happened, in the status's own words.
             navigator.notify(status_text(services, result, services.clock(), zone))
 
+    def send_again(entry_id: str) -> None:
+        store.outbox.send_again(entry_id)
+        navigator.data_changed()
+        navigator.sync_soon()
+
+    def keep_here(entry_id: str) -> None:
+        # The record stays in the app (Journal, export); only the sending stops.
+        store.outbox.keep_on_device_only(entry_id)
+        navigator.notify(t("sync.attention.kept"))
+        navigator.data_changed()
+
     controls: list[ft.Control] = [
         status_line(services, status, now, zone),
         kit.body(t("settings.clinic.waiting", count=store.unsynced_count()), muted=True,
@@ -64,6 +75,14 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
                                     size=14, weight=ft.FontWeight.W_600, expand=True)],
                            spacing=8),
                     kit.body(entry.get("parked_reason", ""), muted=True, size=13),
+                    ft.Row([
+                        kit.text_button(t("sync.attention.send_again"),
+                                        lambda entry_id=entry["id"]: send_again(entry_id),
+                                        ft.Icons.REFRESH),
+                        kit.text_button(t("sync.attention.keep_here"),
+                                        lambda entry_id=entry["id"]: keep_here(entry_id),
+                                        ft.Icons.PHONE_ANDROID),
+                    ], wrap=True, spacing=4),
                 ], spacing=2),
             ))
     if status.state is LinkState.NOT_AUTHORISED:
