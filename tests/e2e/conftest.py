@@ -118,7 +118,9 @@ class RunningApp:
         return self.clinic
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running on the
+# main thread while it is open, which would break the async tests that run after these.
+@pytest.fixture(scope="module")
 def playwright_driver():
     from playwright.sync_api import sync_playwright
 

@@ -82,11 +82,7 @@ def fill(page: Page, name: str, value: str) -> None:
         # A click event on the field's own accessibility node (what a screen reader
         # sends), not a tap at screen coordinates: those can land on a neighbour while
         # Flutter is still scrolling the list.
-        target.dispatch_event("click")
-        for _ in range(30):
-            if target.evaluate("e => document.activeElement === e"):
-                break
-            page.wait_for_timeout(100)
+        _focus(page, target)
         page.keyboard.press("Control+A")
         page.keyboard.press("Backspace")
         page.keyboard.type(value, delay=15)
@@ -110,12 +106,18 @@ def focused_field(page: Page, name: str) -> Locator:
     """
     target = reveal(page, field(page, name))
     wait_until_still(page, target)
+    _focus(page, target)
+    return target
+
+
+def _focus(page: Page, target: Locator) -> None:
+    """A click event on the field's own accessibility node (what a screen reader sends),
+    then wait until the browser's focus is really on it."""
     target.dispatch_event("click")
     for _ in range(30):
         if target.evaluate("e => document.activeElement === e"):
-            break
+            return
         page.wait_for_timeout(100)
-    return target
 
 
 def text(page: Page, content: str) -> Locator:

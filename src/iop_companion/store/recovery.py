@@ -11,20 +11,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from iop_companion.domain.relapse_plan import RELAPSE_PLAN_SECTIONS
+
 from . import records as r
 from .errors import ValidationError
 from .repositories import _Repository, _time_order
 
-RELAPSE_PLAN_LISTS = (
-    "triggers",
-    "warning_signs_emotional",
-    "warning_signs_mental",
-    "warning_signs_physical",
-    "high_risk_situations",
-    "coping_strategies",
-    "people_to_call",
-    "reasons_for_recovery",
-)
+# The plan's sections are the domain's; the store only checks and keeps them.
+RELAPSE_PLAN_LISTS = RELAPSE_PLAN_SECTIONS
 RELAPSE_PLAN_ITEMS_MAX = 30
 RELAPSE_PLAN_ITEM_MAX = 500
 LAPSE_TEXT_MAX = {"what_happened": 2000, "what_helped": 2000, "do_differently": 2000,
