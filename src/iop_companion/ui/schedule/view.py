@@ -87,11 +87,15 @@ def ScheduleScreen() -> ft.Control:
     zone = services.zone()
     status = services.clinic.status(store)
 
-    def refresh() -> None:
+    async def refresh() -> None:
+        # Through the sync runner: off the UI thread, and never beside another sync.
         set_refreshing(True)
-        result = services.clinic.sync(store)
-        set_refreshing(False)
-        navigator.data_changed()
+        try:
+            result = await navigator.sync_now()
+        finally:
+            set_refreshing(False)
+        if result is None:
+            return
         if result.state is LinkState.UP_TO_DATE:
             navigator.notify(t("schedule.refreshed"))
         else:
