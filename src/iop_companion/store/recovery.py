@@ -15,7 +15,7 @@ from iop_companion.domain.relapse_plan import RELAPSE_PLAN_SECTIONS
 
 from . import records as r
 from .errors import ValidationError
-from .repositories import _Repository, _time_order
+from .repositories import SingleDocumentRepository, _Repository, _time_order
 
 # The plan's sections are the domain's; the store only checks and keeps them.
 RELAPSE_PLAN_LISTS = RELAPSE_PLAN_SECTIONS
@@ -47,33 +47,11 @@ def validate_lapse_review(data: Mapping[str, Any]) -> dict[str, Any]:
     return review
 
 
-class RelapsePlanRepository(_Repository):
-    """The person's one relapse-prevention plan, kept as one document."""
+class RelapsePlanRepository(SingleDocumentRepository):
+    """The person's one relapse-prevention plan."""
 
     collection_name = "relapse_plan"
-    _PART = "current"
-
-    def get(self) -> dict[str, Any] | None:
-        with self._guard:
-            docs = self._coll.docs(self._coll.logical(self._PART))
-        return copy.deepcopy(docs[0]) if docs else None
-
-    def save(self, plan: Mapping[str, Any]) -> dict[str, Any]:
-        clean = validate_relapse_plan(plan)
-        logical = self._coll.logical(self._PART)
-        with self._guard:
-            docs = self._coll.docs(logical)
-            old = docs[0] if docs else {}
-            stamp = self._stamp()
-            record = {
-                "id": old.get("id") or r.new_id(),  # one id for life: versions hang off it
-                **clean,
-                "created_at": old.get("created_at") or stamp,
-                "updated_at": stamp,
-                "schema_version": self._version,
-            }
-            self._coll.replace(logical, {1: record})  # one atomic write
-        return copy.deepcopy(record)
+    _validate = staticmethod(validate_relapse_plan)
 
 
 class LapseReviewRepository(_Repository):

@@ -312,11 +312,16 @@ def _public_session(doc: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------- safety plan
 
 
-class SafetyPlanRepository(_Repository):
-    """The person's one safety plan. ``get()`` includes the meta fields."""
+class SingleDocumentRepository(_Repository):
+    """A record the person has exactly one of (a plan): one id for life, so versions sent
+    to the clinic hang off it; each save replaces it in one atomic write.
+    ``get()`` includes the meta fields. Subclasses name their collection and checks."""
 
-    collection_name = "safety_plan"
     _PART = "current"
+
+    @staticmethod
+    def _validate(data: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
     def get(self) -> dict[str, Any] | None:
         with self._guard:
@@ -324,7 +329,7 @@ class SafetyPlanRepository(_Repository):
         return copy.deepcopy(docs[0]) if docs else None
 
     def save(self, plan: Mapping[str, Any]) -> dict[str, Any]:
-        clean = r.validate_safety_plan(plan)
+        clean = self._validate(plan)
         logical = self._coll.logical(self._PART)
         with self._guard:
             docs = self._coll.docs(logical)
@@ -337,9 +342,15 @@ class SafetyPlanRepository(_Repository):
                 "updated_at": stamp,
                 "schema_version": self._version,
             }
-            # One document, replaced in one atomic write.
             self._coll.replace(logical, {1: record})
         return copy.deepcopy(record)
+
+
+class SafetyPlanRepository(SingleDocumentRepository):
+    """The person's one safety plan."""
+
+    collection_name = "safety_plan"
+    _validate = staticmethod(r.validate_safety_plan)
 
 
 class MeasureResultRepository(_Repository):

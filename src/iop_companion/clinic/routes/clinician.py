@@ -9,6 +9,7 @@ protected even if its author forgets to ask for the clinician. Signing in is pub
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -18,7 +19,7 @@ from iop_companion.clinic.auth import CurrentClinician, require_clinician
 from iop_companion.clinic.changes import publish_clinic_profile
 from iop_companion.clinic.clinicians import alerts_for_clinic, clinic_alert, clinician_alert
 from iop_companion.clinic.dependencies import DbSession, Now
-from iop_companion.clinic.models import Clinic, Participant
+from iop_companion.clinic.models import Clinic, Participant, ScheduledSessionRecord
 from iop_companion.clinic.schedule import (
     add_session,
     cancel_session,
@@ -109,6 +110,19 @@ def _clinic_participant(
     return participant if participant and participant.clinic_id == clinician.clinic_id else None
 
 
+def _clinic_session_or_404(db: DbSession, clinician: CurrentClinician, session_id: uuid.UUID,
+                           action: AuditAction, now: datetime) -> ScheduledSessionRecord:
+    """The session if it belongs to the clinician's clinic; otherwise the attempt is
+    audited and the answer is 404, as if it did not exist."""
+    record = clinic_session(db, clinician.clinic_id, session_id)
+    if record is None:
+        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
+                       record_type="scheduled_session", record_id=session_id,
+                       reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_SESSION)
+    return record
+
+
 @router.post("/schedule", status_code=status.HTTP_201_CREATED, responses=_WRITE_ERRORS)
 def create_session(
     body: SessionCreateRequest, clinician: CurrentClinician, db: DbSession, now: Now
@@ -139,13 +153,8 @@ def update_session(
     now: Now,
 ) -> ScheduledSession:
     """Replace a session's details (time, place, who leads it...); apps get the new version."""
-    record = clinic_session(db, clinician.clinic_id, session_id)
     actor = staff_actor(clinician.staff_id)
-    if record is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.SESSION_CHANGE,
-                       record_type="scheduled_session", record_id=session_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_SESSION)
+    record = _clinic_session_or_404(db, clinician, session_id, AuditAction.SESSION_CHANGE, now)
     change_session(db, record, body, now)
     record_audit(db, at=now, actor=actor, action=AuditAction.SESSION_CHANGE,
                  record_type="scheduled_session", record_id=record.id)
@@ -163,13 +172,8 @@ def cancel_scheduled_session(
 ) -> ScheduledSession:
     """Cancel a session (it stays on the schedule, marked cancelled); cancelling again
     changes nothing."""
-    record = clinic_session(db, clinician.clinic_id, session_id)
     actor = staff_actor(clinician.staff_id)
-    if record is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.SESSION_CANCEL,
-                       record_type="scheduled_session", record_id=session_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_SESSION)
+    record = _clinic_session_or_404(db, clinician, session_id, AuditAction.SESSION_CANCEL, now)
     repeated = record.status is SessionStatus.CANCELLED
     if not repeated:
         cancel_session(db, record, body.note if body else None, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
 
 import flet as ft
@@ -56,6 +56,33 @@ def status_line(services: AppServices, status: LinkStatus, now: datetime,
     )
 
 
+def use_sync_now(success_key: str) -> tuple[bool, Callable[[], Awaitable[None]]]:
+    """A "sync now" action for a button: whether it is running, and the action.
+
+    It goes through the sync runner (off the UI thread, never beside another sync) and
+    reports what really happened: `success_key` only when the sync worked, otherwise the
+    link status in its own words.
+    """
+    services = use_services()
+    navigator = use_navigator()
+    busy, set_busy = ft.use_state(False)
+
+    async def sync_now() -> None:
+        set_busy(True)
+        try:
+            result = await navigator.sync_now()
+        finally:
+            set_busy(False)
+        if result is None:
+            return  # nothing to sync with (the app locked meanwhile)
+        if result.state is LinkState.UP_TO_DATE:
+            navigator.notify(services.t(success_key))
+        else:
+            navigator.notify(status_text(services, result, services.clock(), services.zone()))
+
+    return busy, sync_now
+
+
 def _session_tile(services: AppServices, session: ProgramSession, zone: tzinfo) -> ft.Control:
     t = services.t
     where = t("schedule.telehealth") if session.telehealth else session.location
@@ -82,24 +109,10 @@ def ScheduleScreen() -> ft.Control:
     t = services.t
     store = services.account.store
     assert store is not None
-    refreshing, set_refreshing = ft.use_state(False)
+    refreshing, refresh = use_sync_now("schedule.refreshed")
     now = services.clock()
     zone = services.zone()
     status = services.clinic.status(store)
-
-    async def refresh() -> None:
-        # Through the sync runner: off the UI thread, and never beside another sync.
-        set_refreshing(True)
-        try:
-            result = await navigator.sync_now()
-        finally:
-            set_refreshing(False)
-        if result is None:
-            return
-        if result.state is LinkState.UP_TO_DATE:
-            navigator.notify(t("schedule.refreshed"))
-        else:
-            navigator.notify(status_text(services, result, services.clock(), services.zone()))
 
     if status.state is LinkState.NOT_ENROLLED:
         return kit.screen(

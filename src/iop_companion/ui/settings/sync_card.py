@@ -13,7 +13,7 @@ from iop_companion.store import Store
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import moment_label
-from iop_companion.ui.schedule.view import status_line, status_text
+from iop_companion.ui.schedule.view import status_line, use_sync_now
 
 KNOWN_KINDS = ("check_in", "safety_flag", "measure_result", "relapse_plan", "safety_plan",
                "lapse_review")
@@ -24,22 +24,8 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
     services = use_services()
     navigator = use_navigator()
     t = services.t
-    busy, set_busy = ft.use_state(False)
+    busy, sync_now = use_sync_now("sync.now.done")
     status = services.clinic.status(store)
-
-    async def sync_now() -> None:
-        set_busy(True)
-        try:
-            result = await navigator.sync_now()
-        finally:
-            set_busy(False)
-        if result is None:
-            return
-        if result.state is LinkState.UP_TO_DATE:
-            navigator.notify(t("sync.now.done"))
-        else:
-            # Never "done" after a failure: say what happened, in the status's own words.
-            navigator.notify(status_text(services, result, services.clock(), zone))
 
     def send_again(entry_id: str) -> None:
         store.outbox.send_again(entry_id)
