@@ -17,7 +17,7 @@ APP_NAME = "IOPCompanion"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
-def _find_assets_dir() -> Path:
+def find_assets_dir() -> Path:
     # A source checkout keeps assets/ beside src/; a `flet build` bundle ships it
     # next to the app module, so look in both.
     for candidate in (PACKAGE_ROOT.parent.parent / "assets", PACKAGE_ROOT / "assets"):
@@ -68,4 +68,4 @@ def app_paths(cli_data_dir: str | os.PathLike[str] | None = None,
               environ: dict[str, str] | None = None) -> AppPaths:
     data_dir = resolve_data_dir(cli_data_dir, environ)
     data_dir.mkdir(parents=True, exist_ok=True)
-    return AppPaths(data_dir=data_dir, assets_dir=_find_assets_dir())
+    return AppPaths(data_dir=data_dir, assets_dir=find_assets_dir())

@@ -38,6 +38,15 @@ class AuditAction(StrEnum):
     SESSION_CHANGE = "schedule.session.change"
     SESSION_CANCEL = "schedule.session.cancel"
     MEASURE_SCHEDULE_CHANGE = "clinic.measure_schedule.change"
+    GOALS_READ = "clinician.goals.read"
+    GOAL_WRITE = "clinician.goal.write"
+    AFTERCARE_READ = "clinician.aftercare.read"
+    AFTERCARE_WRITE = "clinician.aftercare.write"
+    DISCHARGE = "participant.discharge"
+    HOMEWORK_READ = "clinician.homework.read"
+    HOMEWORK_WRITE = "clinician.homework.write"
+    MODULE_ASSIGN = "clinician.module.assign"
+    CONSENT_REVOKE = "consent.revoke"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

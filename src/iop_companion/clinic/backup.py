@@ -22,7 +22,7 @@ from sqlalchemy import make_url, update
 
 from iop_companion.clinic.db import create_clinic_engine
 from iop_companion.clinic.models import ServerState
-from iop_companion.clinic.records import SERVER_STATE_ID
+from iop_companion.clinic.sequence import SERVER_STATE_ID
 
 
 def new_epoch() -> str:

@@ -1,7 +1,7 @@
 """The pull feed: what the clinic publishes to participants' apps, and reading it back.
 
 Every publication is one `PublishedChange` row carrying a snapshot of the item in its
-wire model and a server sequence number (records.next_server_seq), taken last in the
+wire model and a server sequence number (sequence.next_server_seq), taken last in the
 publishing transaction so the server_state row lock is held as briefly as possible.
 An app pulls everything after its cursor, in sequence order.
 """
@@ -18,13 +18,27 @@ from sqlalchemy.orm import Session
 
 from iop_companion.clinic.models import (
     Clinic,
+    Consent,
+    FamilyInvite,
+    FamilyMember,
+    HomeworkRecord,
+    ModuleAssignmentRecord,
     Participant,
+    ParticipantRecord,
     PublishedChange,
     ScheduledSessionRecord,
 )
-from iop_companion.clinic.records import next_server_seq
-from iop_companion.clinic.wire import clinic_profile, program_details, scheduled_session
-from iop_companion.sync.protocol import Change, ChangeKind
+from iop_companion.clinic.sequence import next_server_seq
+from iop_companion.clinic.wire import (
+    clinic_profile,
+    consent_notice,
+    homework_assignment,
+    module_assignment,
+    program_details,
+    record_version,
+    scheduled_session,
+)
+from iop_companion.sync.protocol import Change, ChangeKind, ConsentNotice
 
 
 def publish(
@@ -75,6 +89,46 @@ def publish_session(db: Session, session: ScheduledSessionRecord, now: datetime)
     return publish(db, clinic_id=session.clinic_id, participant_id=session.participant_id,
                    kind=ChangeKind.SESSION, item_id=session.id,
                    data=scheduled_session(session), now=now)
+
+
+def publish_record_version(db: Session, participant_id: uuid.UUID, clinic_id: uuid.UUID,
+                           record: ParticipantRecord, now: datetime) -> int:
+    """A stored version of a shared record (a goal, the aftercare plan), for the
+    participant's apps: the clinic's edits reach the phone, the phone's reach its others."""
+    return publish(db, clinic_id=clinic_id, participant_id=participant_id,
+                   kind=ChangeKind(record.kind.value), item_id=record.record_id,
+                   data=record_version(record), now=now)
+
+
+def publish_homework(db: Session, record: HomeworkRecord, now: datetime) -> int:
+    return publish(db, clinic_id=record.clinic_id, participant_id=record.participant_id,
+                   kind=ChangeKind.HOMEWORK, item_id=record.id,
+                   data=homework_assignment(record), now=now)
+
+
+def publish_module_assignment(db: Session, record: ModuleAssignmentRecord, now: datetime) -> int:
+    return publish(db, clinic_id=record.clinic_id, participant_id=record.participant_id,
+                   kind=ChangeKind.MODULE_ASSIGNMENT, item_id=record.id,
+                   data=module_assignment(record), now=now)
+
+
+def consent_as_published(db: Session, consent: Consent) -> ConsentNotice:
+    """The consent as the participant's app sees it, named as the participant named the
+    person on the invite (else the name the family member joined with)."""
+    invite = db.get(FamilyInvite, consent.invite_id) if consent.invite_id else None
+    member = db.get(FamilyMember, consent.family_member_id) if consent.family_member_id else None
+    name = invite.recipient_name if invite is not None else (member.display_name if member
+                                                             else "")
+    return consent_notice(consent, name, invite.expires_at if invite is not None else None)
+
+
+def publish_consent(db: Session, consent: Consent, now: datetime) -> int:
+    """The consent as it stands now, for the participant's own app (never a family's)."""
+    participant = db.get(Participant, consent.participant_id)
+    assert participant is not None
+    return publish(db, clinic_id=participant.clinic_id, participant_id=participant.id,
+                   kind=ChangeKind.CONSENT, item_id=consent.id,
+                   data=consent_as_published(db, consent), now=now)
 
 
 @dataclass(frozen=True)

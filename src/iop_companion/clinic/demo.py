@@ -17,12 +17,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iop_companion.clinic.changes import publish_clinic_profile, publish_program
+from iop_companion.clinic.changes import (
+    publish_clinic_profile,
+    publish_consent,
+    publish_program,
+)
 from iop_companion.clinic.credentials import hash_password
 from iop_companion.clinic.enrolment import issue_enrolment_code
 from iop_companion.clinic.family import issue_family_invite
 from iop_companion.clinic.models import (
     Clinic,
+    Consent,
     Participant,
     ScheduledSessionRecord,
     Staff,
@@ -234,6 +239,7 @@ def seed_demo(session: Session, now: datetime) -> DemoCredentials:
     assert participant is not None, "the demo clinic exists without its participant"
     _top_up_schedule(session, participant, now)
     code = issue_enrolment_code(session, DEMO_PARTICIPANT_ID, now)
+    _withdraw_unused_invites(session, now)
     invite = issue_family_invite(
         session,
         DEMO_PARTICIPANT_ID,
@@ -250,6 +256,19 @@ def seed_demo(session: Session, now: datetime) -> DemoCredentials:
         clinic_name=DEMO_CLINIC_NAME,
         family_invite_code=invite.code,
     )
+
+
+def _withdraw_unused_invites(session: Session, now: datetime) -> None:
+    """Only the newest printed invite works: consents of earlier, unused invites end (so
+    Alex's app lists one pending invite, not one per start of the demo)."""
+    unused = session.scalars(select(Consent).where(
+        Consent.participant_id == DEMO_PARTICIPANT_ID,
+        Consent.family_member_id.is_(None),
+        Consent.revoked_at.is_(None),
+    ))
+    for consent in unused:
+        consent.revoked_at = now
+        publish_consent(session, consent, now)
 
 
 def _create_demo_clinic(session: Session, now: datetime) -> None:

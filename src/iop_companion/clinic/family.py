@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from iop_companion.clinic.changes import publish_consent
 from iop_companion.clinic.credentials import digest, new_family_token
 from iop_companion.clinic.models import Consent, FamilyInvite, FamilyMember, Participant
 from iop_companion.clinic.single_use import claim, find_code, unused_code
@@ -128,6 +129,8 @@ def issue_family_invite(
     )
     session.add_all(consents)
     session.flush()
+    for consent in consents:
+        publish_consent(session, consent, now)
     return IssuedInvite(code=format_enrolment_code(code), invite=invite, consents=consents)
 
 
@@ -173,6 +176,8 @@ def redeem_family_invite(
     for consent in consents:
         consent.family_member_id = member.id
     session.flush()
+    for consent in consents:
+        publish_consent(session, consent, now)
     return FamilyJoin(
         member=member,
         participant=member.participant,

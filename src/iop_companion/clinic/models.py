@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from iop_companion.sync.protocol import (
+    AssignmentStatus,
     ConsentScope,
     RecordKind,
     SafetyTrigger,
@@ -145,6 +146,8 @@ class Participant(Base):
     display_name: Mapped[str] = mapped_column(String(80))  # first name or chosen name
     program_start: Mapped[date | None] = mapped_column(Date)
     program_end: Mapped[date | None] = mapped_column(Date)
+    # Set when the clinic discharges the participant (published to their app).
+    discharged_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
     clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
@@ -326,7 +329,9 @@ class ServerState(Base):
 
 
 class ParticipantRecord(Base):
-    """One version of one record pushed by a participant's app; never updated or overwritten."""
+    """One version of one record, never updated or overwritten: pushed by a participant's
+    app (device_id), or written by a clinician for a record both sides share
+    (author_staff_id; treatment goals, the aftercare plan)."""
 
     __tablename__ = "participant_records"
     __table_args__ = (
@@ -338,7 +343,8 @@ class ParticipantRecord(Base):
     # Assigned from ServerState.last_seq; orders records for pulls (never device time).
     server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
-    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), index=True)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    author_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     record_id: Mapped[uuid.UUID] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
     replaces_version: Mapped[int | None] = mapped_column(Integer)
@@ -444,3 +450,37 @@ class PublishedChange(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[dict[str, object] | None] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class _Assignment:
+    """What homework and module assignments share: for one participant, set by a clinician
+    on a day of the clinic's calendar, maybe due on another; withdrawn, never deleted."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"))
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    assigned_on: Mapped[date] = mapped_column(Date)  # the clinic's local date
+    status: Mapped[AssignmentStatus] = mapped_column(_enum_column(AssignmentStatus))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HomeworkRecord(_Assignment, Base):
+    __tablename__ = "homework_assignments"
+    __table_args__ = (CheckConstraint(_in_values_check("status", AssignmentStatus),
+                                      name="status"),)
+
+    title: Mapped[str] = mapped_column(String(120))
+    instructions: Mapped[str] = mapped_column(String(2000))
+    module_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ModuleAssignmentRecord(_Assignment, Base):
+    __tablename__ = "module_assignments"
+    __table_args__ = (CheckConstraint(_in_values_check("status", AssignmentStatus),
+                                      name="status"),)
+
+    module_id: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -13,19 +13,23 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
+from iop_companion.clinic.changes import publish_record_version
 from iop_companion.clinic.models import (
     Alert,
     AuditOutcome,
+    Participant,
     ParticipantRecord,
-    ServerState,
 )
+from iop_companion.clinic.sequence import next_server_seq
 from iop_companion.sync.protocol import (
+    SHARED_RECORD_KINDS,
     PushOutcome,
     PushRecord,
     PushResult,
@@ -34,8 +38,6 @@ from iop_companion.sync.protocol import (
     canonical_json,
     payload_problem,
 )
-
-SERVER_STATE_ID = 1
 
 CHANGED_CONTENT_REASON = (
     "This version of the record is already stored with different content; "
@@ -48,20 +50,14 @@ STALE_BASE_REASON = (
 KIND_CHANGED_REASON = "A new version of a record cannot change its kind."
 
 
-def server_epoch(db: Session) -> str:
-    epoch = db.scalar(select(ServerState.epoch).where(ServerState.id == SERVER_STATE_ID))
-    if epoch is None:  # only a database that skipped migration 0003
-        raise RuntimeError("the clinic database has no server_state row")
-    return epoch
-
-
 def content_sha256(record: PushRecord) -> str:
     """What makes two uploads of (id, version) the same: kind, base version and payload."""
-    content = {
-        "kind": record.kind.value,
-        "replaces_version": record.replaces_version,
-        "payload": record.payload,
-    }
+    return content_hash(record.kind, record.replaces_version, record.payload)
+
+
+def content_hash(kind: RecordKind, replaces_version: int | None,
+                 payload: dict[str, Any]) -> str:
+    content = {"kind": kind.value, "replaces_version": replaces_version, "payload": payload}
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
@@ -115,6 +111,7 @@ def _push_one(
                     STALE_BASE_REASON,
                     None,
                     "stale_base",
+                    latest=_latest(db, participant_id, record),
                 )
             if latest.kind != record.kind:
                 db.rollback()
@@ -146,6 +143,11 @@ def _push_one(
         )
         if record.kind is RecordKind.SAFETY_FLAG:
             _raise_alert(db, participant_id, device_id, record, now)
+        if record.kind in SHARED_RECORD_KINDS:
+            stored = db.get(ParticipantRecord, seq)
+            assert stored is not None
+            publish_record_version(db, participant_id, _clinic_of(db, participant_id),
+                                   stored, now)
         record_audit(
             db,
             at=now,
@@ -166,25 +168,6 @@ def _push_one(
     return PushResult(
         id=record.id, version=record.version, outcome=PushOutcome.STORED, server_seq=seq
     )
-
-
-def next_server_seq(db: Session) -> int:
-    """Take the next server sequence number inside the caller's transaction.
-
-    Why an UPDATE of the single server_state row: it holds that row's lock until the
-    transaction commits or rolls back, so the next caller (in any worker) waits and
-    numbers are handed out in commit order. A reader can therefore never see number
-    N+1 while N is still uncommitted, and a pull cursor never skips a change that
-    commits late. Rolling back gives the number back.
-    """
-    seq: int = db.execute(
-        update(ServerState)
-        .where(ServerState.id == SERVER_STATE_ID)
-        .values(last_seq=ServerState.last_seq + 1)
-        .returning(ServerState.last_seq),
-        execution_options={"synchronize_session": False},
-    ).scalar_one()
-    return seq
 
 
 def _stored(db: Session, participant_id: uuid.UUID, record: PushRecord) -> ParticipantRecord | None:
@@ -225,6 +208,7 @@ def _replayed(
         CHANGED_CONTENT_REASON,
         None,
         "changed_content",
+        latest=_latest(db, existing.participant_id, record),
     )
 
 
@@ -237,8 +221,10 @@ def _answer(
     reason: str | None,
     server_seq: int | None,
     audit_reason: str,
+    latest: ParticipantRecord | None = None,
 ) -> PushResult:
-    """Audit an upload that stored nothing new, and build its result."""
+    """Audit an upload that stored nothing new, and build its result. `latest`: with a
+    conflict, the newest stored version, which the result carries back."""
     record_audit(
         db,
         at=now,
@@ -256,7 +242,27 @@ def _answer(
         outcome=outcome,
         reason=reason,
         server_seq=server_seq,
+        latest_version=latest.version if latest is not None else None,
+        latest_payload=dict(latest.payload) if latest is not None else None,
     )
+
+
+def _latest(db: Session, participant_id: uuid.UUID, record: PushRecord) -> ParticipantRecord | None:
+    """The newest stored version of the record, if it is of the same kind."""
+    latest = db.scalar(
+        select(ParticipantRecord)
+        .where(ParticipantRecord.participant_id == participant_id,
+               ParticipantRecord.record_id == record.id)
+        .order_by(ParticipantRecord.version.desc())
+        .limit(1)
+    )
+    return latest if latest is not None and latest.kind == record.kind else None
+
+
+def _clinic_of(db: Session, participant_id: uuid.UUID) -> uuid.UUID:
+    clinic_id = db.scalar(select(Participant.clinic_id).where(Participant.id == participant_id))
+    assert clinic_id is not None  # a pushing device belongs to a participant
+    return clinic_id
 
 
 def _raise_alert(

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from iop_companion.clinic.models import Clinic, Participant, ScheduledSessionRecord
+from datetime import datetime
+
+from iop_companion.clinic.models import (
+    Clinic,
+    Consent,
+    HomeworkRecord,
+    ModuleAssignmentRecord,
+    Participant,
+    ParticipantRecord,
+    ScheduledSessionRecord,
+)
 from iop_companion.sync.protocol import (
     ClinicProfile,
+    ConsentNotice,
+    HomeworkAssignment,
+    ModuleAssignment,
     ParticipantProfile,
     ProgramDetails,
+    RecordAuthor,
+    RecordVersion,
     ScheduledSession,
+    SharedRecordView,
 )
 
 
@@ -30,6 +46,7 @@ def participant_profile(participant: Participant) -> ParticipantProfile:
         clinic=clinic_profile(participant.clinic),
         program_start=participant.program_start,
         program_end=participant.program_end,
+        discharged_on=participant.discharged_on,
     )
 
 
@@ -53,4 +70,63 @@ def program_details(participant: Participant) -> ProgramDetails:
         display_name=participant.display_name,
         program_start=participant.program_start,
         program_end=participant.program_end,
+        discharged_on=participant.discharged_on,
+    )
+
+
+def record_version(record: ParticipantRecord) -> RecordVersion:
+    return RecordVersion(
+        version=record.version,
+        replaces_version=record.replaces_version,
+        author=RecordAuthor.CLINIC if record.author_staff_id else RecordAuthor.PARTICIPANT,
+        payload=dict(record.payload),
+    )
+
+
+def shared_record_view(record: ParticipantRecord) -> SharedRecordView:
+    return SharedRecordView(
+        id=record.record_id,
+        kind=record.kind.value,
+        version=record.version,
+        author=RecordAuthor.CLINIC if record.author_staff_id else RecordAuthor.PARTICIPANT,
+        saved_at=record.received_at,
+        payload=dict(record.payload),
+    )
+
+
+def homework_assignment(record: HomeworkRecord) -> HomeworkAssignment:
+    return HomeworkAssignment(
+        id=record.id,
+        title=record.title,
+        instructions=record.instructions,
+        due_on=record.due_on,
+        assigned_on=record.assigned_on,
+        module_id=record.module_id,
+        status=record.status.value,
+    )
+
+
+def module_assignment(record: ModuleAssignmentRecord) -> ModuleAssignment:
+    return ModuleAssignment(
+        id=record.id,
+        module_id=record.module_id,
+        note=record.note,
+        due_on=record.due_on,
+        assigned_on=record.assigned_on,
+        status=record.status.value,
+    )
+
+
+def consent_notice(consent: Consent, recipient_name: str,
+                   invite_expires_at: datetime | None) -> ConsentNotice:
+    return ConsentNotice(
+        id=consent.id,
+        scope=consent.scope.value,
+        recipient_name=recipient_name,
+        purpose=consent.purpose,
+        granted_at=consent.granted_at,
+        expires_at=consent.expires_at,
+        revoked_at=consent.revoked_at,
+        joined=consent.family_member_id is not None,
+        invite_expires_at=invite_expires_at,
     )

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -40,6 +41,26 @@ ENROLMENT_CODE_EXAMPLE = "ABCD-2345"
 
 _CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens and dashes
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Multi-line text may keep its line breaks and tabs; nothing else invisible.
+_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable_line(value: str) -> str:
+    if _CONTROL_CHARACTERS.search(value):
+        raise PydanticCustomError("printable_text", "Text can only contain printable characters.")
+    return value
+
+
+def _printable_text(value: str) -> str:
+    if _CONTROL_EXCEPT_LINES.search(value):
+        raise PydanticCustomError("printable_text", "Text can only contain printable characters.")
+    return value
+
+
+# What clinicians write for a participant's app: the app stores text only if it is
+# printable, and one item it cannot store would hold up every later pull.
+PrintableLine = AfterValidator(_printable_line)
+PrintableText = AfterValidator(_printable_text)
 
 ClinicText = Annotated[str, Field(max_length=400)]
 ShortText = Annotated[str, Field(max_length=120)]
@@ -186,6 +207,7 @@ class ParticipantProfile(_Response):
     clinic: ClinicProfile
     program_start: date | None
     program_end: date | None
+    discharged_on: date | None = None
 
 
 _TokenText = Annotated[str, Field(min_length=32, max_length=200)]
@@ -300,7 +322,7 @@ def _describe_one_error(error: Mapping[str, Any]) -> str:
     if kind == "string_too_short":
         return f"'{field}' cannot be empty."
     if kind in ("enrolment_code", "invite_code", "printable_text", "version_chain",
-                "session_times"):
+                "session_times", "clock_time"):
         return str(error.get("msg"))
     return f"'{field}': {error.get('msg', 'is not valid')}."
 
@@ -320,6 +342,29 @@ class RecordKind(StrEnum):
     RELAPSE_PLAN = "relapse_plan"
     SAFETY_PLAN = "safety_plan"
     LAPSE_REVIEW = "lapse_review"
+    TREATMENT_GOAL = "treatment_goal"
+    GOAL_RATING = "goal_rating"
+    AFTERCARE_PLAN = "aftercare_plan"
+    HOMEWORK_DONE = "homework_done"
+    MODULE_READ = "module_read"
+
+
+# Records the participant and the clinic both write. Every stored version of one of
+# these (whoever wrote it) is also published on the pull feed, under the change kind
+# of the same name, so each side sees the other's edits (see `RecordVersion`).
+SHARED_RECORD_KINDS = frozenset({RecordKind.TREATMENT_GOAL, RecordKind.AFTERCARE_PLAN})
+
+_AFTERCARE_NAMESPACE = UUID("5b7f3c2e-8d1a-4f6b-9c3e-2a1d4e6f8b90")
+
+
+def aftercare_plan_id(participant_id: UUID) -> UUID:
+    """A participant has one aftercare plan, which the app and the clinic may both start.
+
+    Its id is derived from the participant, so two first versions written at the same
+    time are two versions of one record (a conflict the participant resolves), never
+    two plans.
+    """
+    return uuid5(_AFTERCARE_NAMESPACE, f"aftercare:{participant_id}")
 
 
 class SafetyTrigger(StrEnum):
@@ -380,6 +425,10 @@ class PushResult(_Response):
     outcome: PushOutcome
     reason: str | None = None  # for people; never repeats the record's values
     server_seq: int | None = None
+    # With a CONFLICT over a record's versions: the newest version the clinic holds,
+    # so the app can offer "keep mine" (a new version on top of it) or "use theirs".
+    latest_version: int | None = None
+    latest_payload: dict[str, Any] | None = None
 
 
 class PushResponse(_Response):
@@ -508,11 +557,134 @@ class LapseReviewPayload(_StoredRecordPayload):
     @field_validator("happened_on")
     @classmethod
     def _iso_date(cls, value: str) -> str:
+        return _iso_date_text(value)
+
+
+def _iso_date_text(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("iso_date", "must be a date like 2026-11-22") from None
+    return value
+
+
+GOAL_STATUSES = ("active", "achieved", "set_aside")
+MAX_GOAL_STEPS = 12
+GOAL_RATING_MAX = 10
+
+
+class GoalStep(_Payload):
+    text: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    done: StrictBool = False
+
+
+class TreatmentGoalPayload(_StoredRecordPayload):
+    """One goal agreed with the therapist (or set by the participant), in small steps."""
+
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    why_it_matters: Annotated[StrictStr, Field(max_length=1000)] = ""
+    steps: Annotated[list[GoalStep], Field(max_length=MAX_GOAL_STEPS)] = []
+    status: Literal["active", "achieved", "set_aside"] = "active"
+
+
+class GoalRatingPayload(_StoredRecordPayload):
+    """The participant's own rating of a goal's progress for one week (0: none, 10: done).
+
+    One record per goal and week; rating the same week again is a new version of it.
+    """
+
+    goal_id: Annotated[StrictStr, Field(max_length=64)]
+    week_of: Annotated[StrictStr, Field(max_length=10)]  # ISO date of that week's Monday
+    rating: Annotated[StrictInt, Field(ge=0, le=GOAL_RATING_MAX)]
+    note: Annotated[StrictStr, Field(max_length=500)] = ""
+
+    @field_validator("goal_id")
+    @classmethod
+    def _goal_uuid(cls, value: str) -> str:
         try:
-            date.fromisoformat(value)
+            UUID(value)
         except ValueError:
-            raise PydanticCustomError("iso_date", "must be a date like 2026-11-22") from None
+            raise PydanticCustomError("uuid_text", "must be a UUID") from None
         return value
+
+    @field_validator("week_of")
+    @classmethod
+    def _monday(cls, value: str) -> str:
+        _iso_date_text(value)
+        if date.fromisoformat(value).weekday() != 0:
+            raise PydanticCustomError("week_of", "must be the Monday that starts the week")
+        return value
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SupportMeeting(_Payload):
+    """A support-group meeting the participant means to go to after the program."""
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=120)]
+    weekday: Weekday
+    time: Annotated[StrictStr, Field(max_length=5)]  # 24-hour "HH:MM", local time
+    place: Annotated[StrictStr, Field(max_length=200)] = ""
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.match(value):
+            raise PydanticCustomError("clock_time", "'time' must be a 24-hour time like 18:30.")
+        return value
+
+
+class AftercarePlanPayload(_StoredRecordPayload):
+    """The plan for after the program (SAMHSA TIP 47: continuing care), built with the clinic."""
+
+    continuing_care: ItemList = []  # therapy, counselling, step-down care
+    support_meetings: Annotated[list[SupportMeeting], Field(max_length=20)] = []
+    medication_follow_up: ItemList = []
+    people_to_call: ItemList = []
+    if_warning_signs_return: ItemList = []
+
+
+class _AssignmentAnswer(_StoredRecordPayload):
+    assignment_id: Annotated[StrictStr, Field(max_length=64)]
+    done_on: Annotated[StrictStr, Field(max_length=10)]  # ISO date, on the clinic's calendar
+
+    @field_validator("assignment_id")
+    @classmethod
+    def _assignment_uuid(cls, value: str) -> str:
+        try:
+            UUID(value)
+        except ValueError:
+            raise PydanticCustomError("uuid_text", "must be a UUID") from None
+        return value
+
+    @field_validator("done_on")
+    @classmethod
+    def _done_date(cls, value: str) -> str:
+        return _iso_date_text(value)
+
+
+class HomeworkDonePayload(_AssignmentAnswer):
+    """The participant did a homework assignment (one record per assignment; doing it
+    again, or saying it is not done after all, is a new version)."""
+
+    done: StrictBool = True
+    note: Annotated[StrictStr, Field(max_length=1000)] = ""
+
+
+class ModuleReadPayload(_AssignmentAnswer):
+    """The participant read an assigned module."""
+
+    module_id: Annotated[StrictStr, Field(max_length=64)]
+
+
+_ASSIGNMENT_ANSWER_NAMESPACE = UUID("0f6f0c1e-3a52-4b8e-9a57-6f1d2c7b8e41")
+
+
+def assignment_answer_id(assignment_id: UUID | str) -> UUID:
+    """The one record that answers an assignment: marking it again is a new version."""
+    return uuid5(_ASSIGNMENT_ANSWER_NAMESPACE, f"answer:{assignment_id}")
 
 
 _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
@@ -522,6 +694,11 @@ _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
     RecordKind.RELAPSE_PLAN: RelapsePlanPayload,
     RecordKind.SAFETY_PLAN: SafetyPlanPayload,
     RecordKind.LAPSE_REVIEW: LapseReviewPayload,
+    RecordKind.TREATMENT_GOAL: TreatmentGoalPayload,
+    RecordKind.GOAL_RATING: GoalRatingPayload,
+    RecordKind.AFTERCARE_PLAN: AftercarePlanPayload,
+    RecordKind.HOMEWORK_DONE: HomeworkDonePayload,
+    RecordKind.MODULE_READ: ModuleReadPayload,
 }
 
 
@@ -592,13 +769,19 @@ MAX_CURSOR = 2**62
 
 
 class ChangeKind(StrEnum):
-    """What a published change is about. New kinds (module assignments, homework,
-    consent changes, treatment goals, aftercare plans) are added here with a data
-    model in `CHANGE_DATA_MODELS`; the envelope (`Change`) stays as it is."""
+    """What a published change is about. A new kind is added here with a data model in
+    `CHANGE_DATA_MODELS`; the envelope (`Change`) stays as it is, and an older app
+    skips (and remembers) a kind it does not know."""
 
     CLINIC_PROFILE = "clinic_profile"  # id: the clinic's id; data: ClinicProfile
     PROGRAM = "program"  # id: the participant's id; data: ProgramDetails
     SESSION = "session"  # id: the session's id; data: ScheduledSession (status says cancelled)
+    # id: the record's id; data: RecordVersion (a version of a shared record)
+    TREATMENT_GOAL = "treatment_goal"
+    AFTERCARE_PLAN = "aftercare_plan"
+    HOMEWORK = "homework"  # id: the assignment's id; data: HomeworkAssignment
+    MODULE_ASSIGNMENT = "module_assignment"  # id: the assignment's id; data: ModuleAssignment
+    CONSENT = "consent"  # id: the consent's id; data: ConsentNotice
 
 
 class ProgramDetails(_Response):
@@ -607,12 +790,87 @@ class ProgramDetails(_Response):
     display_name: Annotated[str, Field(max_length=80)]
     program_start: date | None
     program_end: date | None
+    # Set when the clinic discharges the participant: from then on the app keeps
+    # working for them but sends the clinic nothing new.
+    discharged_on: date | None = None
+
+
+class RecordAuthor(StrEnum):
+    PARTICIPANT = "participant"
+    CLINIC = "clinic"
+
+
+class RecordVersion(_Response):
+    """One stored version of a shared record (SHARED_RECORD_KINDS), as the feed carries it.
+
+    `payload` is the record's content, valid for its kind (`payload_problem`).
+    """
+
+    version: Annotated[int, Field(ge=1)]
+    replaces_version: Annotated[int, Field(ge=1)] | None
+    author: RecordAuthor
+    payload: dict[str, Any]
+
+
+MODULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+ModuleId = Annotated[str, Field(min_length=1, max_length=64, pattern=MODULE_ID_PATTERN)]
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    WITHDRAWN = "withdrawn"  # the clinic took it back; the app stops showing it as to do
+
+
+class HomeworkAssignment(_Response):
+    """Practice between sessions, set by the care team (SAMHSA TIP 47: homework
+    turns what is learned in group into skills)."""
+
+    id: UUID
+    title: ShortText
+    instructions: Annotated[str, Field(max_length=2000)]
+    due_on: date | None
+    assigned_on: date
+    module_id: Annotated[str, Field(max_length=64)] | None = None  # a module it goes with
+    status: Annotated[str, Field(max_length=16)]  # an AssignmentStatus value
+
+
+class ModuleAssignment(_Response):
+    """A psychoeducation module from the app's library that the care team asks the
+    participant to read."""
+
+    id: UUID
+    module_id: Annotated[str, Field(max_length=64)]  # the module's id in assets/modules
+    note: Annotated[str, Field(max_length=500)] | None
+    due_on: date | None
+    assigned_on: date
+    status: Annotated[str, Field(max_length=16)]  # an AssignmentStatus value
+
+
+class ConsentNotice(_Response):
+    """One consent the participant gave to share with a family member (42 CFR Part 2),
+    as the clinic holds it now: what, with whom, until when, and whether it ended."""
+
+    id: UUID
+    scope: Annotated[str, Field(max_length=32)]  # a ConsentScope value
+    recipient_name: Annotated[str, Field(max_length=80)]
+    purpose: Annotated[str, Field(max_length=500)]
+    granted_at: AwareDatetime
+    expires_at: AwareDatetime | None
+    revoked_at: AwareDatetime | None
+    joined: bool  # the family member has connected their app with the invite
+    # Until when the invite can be used (while not joined); None when there is none.
+    invite_expires_at: AwareDatetime | None = None
 
 
 CHANGE_DATA_MODELS: dict[ChangeKind, type[_Response]] = {
     ChangeKind.CLINIC_PROFILE: ClinicProfile,
     ChangeKind.PROGRAM: ProgramDetails,
     ChangeKind.SESSION: ScheduledSession,
+    ChangeKind.TREATMENT_GOAL: RecordVersion,
+    ChangeKind.AFTERCARE_PLAN: RecordVersion,
+    ChangeKind.HOMEWORK: HomeworkAssignment,
+    ChangeKind.MODULE_ASSIGNMENT: ModuleAssignment,
+    ChangeKind.CONSENT: ConsentNotice,
 }
 
 
@@ -717,3 +975,119 @@ class SessionCancelRequest(_Request):
 
 class DeviceRevocationResponse(_Response):
     revoked_devices: int  # devices that were active and now are not
+
+
+# --- Clinician: goals, aftercare plan, discharge ------------------------------------------
+
+_GoalText = Annotated[str, Field(min_length=1, max_length=200), PrintableLine]
+
+
+class GoalStepWrite(_Request):
+    text: _GoalText
+    done: StrictBool = False
+
+
+class TreatmentGoalWrite(_Request):
+    """A goal as a clinician writes it. A change names the version it replaces; if the
+    participant changed the goal since, the answer is 409 with the newest version."""
+
+    title: _GoalText
+    why_it_matters: Annotated[str, Field(max_length=1000), PrintableText] = ""
+    steps: Annotated[list[GoalStepWrite], Field(max_length=MAX_GOAL_STEPS)] = []
+    status: Literal["active", "achieved", "set_aside"] = "active"
+    replaces_version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)] | None = None
+
+
+_PlanItem = Annotated[str, Field(min_length=1, max_length=500), PrintableLine]
+_PlanItems = Annotated[list[_PlanItem], Field(max_length=30)]
+
+
+class SupportMeetingWrite(_Request):
+    name: Annotated[str, Field(min_length=1, max_length=120), PrintableLine]
+    weekday: Weekday
+    time: Annotated[str, Field(max_length=5)]
+    place: Annotated[str, Field(max_length=200), PrintableLine] = ""
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.match(value):
+            raise PydanticCustomError("clock_time", "'time' must be a 24-hour time like 18:30.")
+        return value
+
+
+class AftercarePlanWrite(_Request):
+    """The aftercare plan as a clinician writes it (every section is replaced)."""
+
+    continuing_care: _PlanItems = []
+    support_meetings: Annotated[list[SupportMeetingWrite], Field(max_length=20)] = []
+    medication_follow_up: _PlanItems = []
+    people_to_call: _PlanItems = []
+    if_warning_signs_return: _PlanItems = []
+    replaces_version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)] | None = None
+
+
+class SharedRecordView(_Response):
+    """The newest version of a shared record, for the clinician."""
+
+    id: UUID
+    kind: Annotated[str, Field(max_length=32)]
+    version: int
+    author: RecordAuthor
+    saved_at: AwareDatetime  # when the clinic stored this version
+    payload: dict[str, Any]
+
+
+class GoalRatingView(_Response):
+    goal_id: UUID
+    week_of: date
+    rating: int
+    note: str
+
+
+class ClinicianGoalsResponse(_Response):
+    goals: list[SharedRecordView]
+    ratings: list[GoalRatingView]  # newest week first
+
+
+class DischargeRequest(_Request):
+    discharged_on: date
+
+
+class RecordConflictBody(_Response):
+    """409 from a clinician write: the participant changed the record meanwhile."""
+
+    detail: str
+    latest: SharedRecordView
+
+
+# --- Clinician: homework and module assignments -------------------------------------------
+
+
+class HomeworkWrite(_Request):
+    title: Annotated[str, Field(min_length=1, max_length=120), PrintableLine]
+    instructions: Annotated[str, Field(max_length=2000), PrintableText] = ""
+    due_on: date | None = None
+    module_id: ModuleId | None = None
+
+
+class ModuleAssignmentWrite(_Request):
+    module_id: ModuleId
+    note: Annotated[str, Field(max_length=500), PrintableText] | None = None
+    due_on: date | None = None
+
+
+class HomeworkView(HomeworkAssignment):
+    """An assignment with what the participant said about it."""
+
+    done_on: date | None = None
+    note: str = ""
+
+
+class ModuleAssignmentView(ModuleAssignment):
+    read_on: date | None = None
+
+
+class ClinicianHomeworkResponse(_Response):
+    homework: list[HomeworkView]  # newest first
+    modules: list[ModuleAssignmentView]  # newest first

@@ -1,5 +1,6 @@
 """Routes for a signed-in clinician: their own clinic's safety alerts, publishing the
-schedule to participants' apps, and disconnecting a participant's devices.
+schedule to participants' apps, disconnecting a participant's devices, treatment goals
+and the aftercare plan (written with the participant), and discharge.
 
 The router itself depends on `require_clinician`, so a route added here later is
 protected even if its author forgets to ask for the clinician. Signing in is public
@@ -13,33 +14,87 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.responses import JSONResponse
 
+from iop_companion.clinic.assignments import (
+    UnknownModule,
+    add_homework,
+    assign_module,
+    assignments_with_answers,
+    change_homework,
+    participant_homework,
+    participant_module_assignment,
+    withdraw_homework,
+    withdraw_module,
+)
 from iop_companion.clinic.audit import AuditAction, commit_failure, record_audit, staff_actor
 from iop_companion.clinic.auth import CurrentClinician, require_clinician
-from iop_companion.clinic.changes import publish_clinic_profile
+from iop_companion.clinic.changes import (
+    consent_as_published,
+    publish_clinic_profile,
+    publish_consent,
+)
 from iop_companion.clinic.clinicians import alerts_for_clinic, clinic_alert, clinician_alert
 from iop_companion.clinic.dependencies import DbSession, Now
-from iop_companion.clinic.models import Clinic, Participant, ScheduledSessionRecord
+from iop_companion.clinic.models import (
+    Clinic,
+    Consent,
+    HomeworkRecord,
+    Participant,
+    ScheduledSessionRecord,
+)
 from iop_companion.clinic.schedule import (
     add_session,
     cancel_session,
     change_session,
     clinic_session,
 )
+from iop_companion.clinic.shared_records import (
+    InvalidContent,
+    StaleVersion,
+    discharge,
+    goal_ratings,
+    latest_version,
+    latest_versions,
+    write_clinic_version,
+)
 from iop_companion.clinic.tokens import revoke_devices
-from iop_companion.clinic.wire import clinic_profile, scheduled_session
+from iop_companion.clinic.wire import (
+    clinic_profile,
+    homework_assignment,
+    module_assignment,
+    program_details,
+    scheduled_session,
+    shared_record_view,
+)
 from iop_companion.sync.protocol import (
+    AftercarePlanWrite,
     ClinicianAlert,
     ClinicianAlertsResponse,
+    ClinicianGoalsResponse,
+    ClinicianHomeworkResponse,
     ClinicProfile,
+    ConsentNotice,
     DeviceRevocationResponse,
+    DischargeRequest,
     ErrorBody,
+    GoalRatingView,
+    HomeworkAssignment,
+    HomeworkWrite,
     MeasureScheduleRequest,
+    ModuleAssignment,
+    ModuleAssignmentWrite,
+    ProgramDetails,
+    RecordConflictBody,
+    RecordKind,
     ScheduledSession,
     SessionCancelRequest,
     SessionCreateRequest,
     SessionDetails,
     SessionStatus,
+    SharedRecordView,
+    TreatmentGoalWrite,
+    aftercare_plan_id,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}}
@@ -108,6 +163,19 @@ def _clinic_participant(
 ) -> Participant | None:
     participant = db.get(Participant, participant_id)
     return participant if participant and participant.clinic_id == clinician.clinic_id else None
+
+
+def _participant_or_404(db: DbSession, clinician: CurrentClinician, participant_id: uuid.UUID,
+                        action: AuditAction, now: datetime) -> Participant:
+    """The participant if they belong to the clinician's clinic; otherwise the attempt is
+    audited and the answer is 404, as if they did not exist."""
+    participant = _clinic_participant(db, clinician, participant_id)
+    if participant is None:
+        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
+                       record_type="participant", record_id=participant_id,
+                       reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_PARTICIPANT)
+    return participant
 
 
 def _clinic_session_or_404(db: DbSession, clinician: CurrentClinician, session_id: uuid.UUID,
@@ -191,11 +259,7 @@ def revoke_participant_devices(
     """Disconnect every device of the participant (a lost or stolen phone): their tokens
     stop working at once, and the participant enrols again with a new code."""
     actor = staff_actor(clinician.staff_id)
-    if _clinic_participant(db, clinician, participant_id) is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.DEVICE_REVOKE,
-                       record_type="participant", record_id=participant_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_PARTICIPANT)
+    _participant_or_404(db, clinician, participant_id, AuditAction.DEVICE_REVOKE, now)
     revoked = revoke_devices(db, participant_id, now)
     for device_id in revoked:
         record_audit(db, at=now, actor=actor, action=AuditAction.DEVICE_REVOKE,
@@ -218,3 +282,321 @@ def set_measure_schedule(body: MeasureScheduleRequest, clinician: CurrentClinici
                  record_id=clinic.id)
     db.commit()
     return clinic_profile(clinic)
+
+
+# --- Treatment goals, the aftercare plan, discharge --------------------------------------
+
+NO_SUCH_GOAL = "There is no such goal."
+NO_AFTERCARE_PLAN = "There is no aftercare plan yet."
+CHANGED_SINCE = ("The participant changed this since the version you edited. Review their "
+                 "newest version (included here) and make your change on that.")
+_SHARED_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_WRITE_ERRORS, 409: {"model": RecordConflictBody}}
+
+
+def _write_shared(db: DbSession, clinician: CurrentClinician, participant: Participant, *,
+                  kind: RecordKind, record_id: uuid.UUID, replaces_version: int | None,
+                  content: dict[str, Any], action: AuditAction,
+                  now: datetime) -> SharedRecordView | JSONResponse:
+    actor = staff_actor(clinician.staff_id)
+    try:
+        record = write_clinic_version(db, participant=participant, kind=kind,
+                                      record_id=record_id, replaces_version=replaces_version,
+                                      content=content, staff_id=clinician.staff_id, now=now)
+    except StaleVersion as stale:
+        db.rollback()
+        commit_failure(db, at=now, actor=actor, action=action, record_type=kind.value,
+                       record_id=record_id, reason="stale_version")
+        if stale.latest is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_GOAL) from None
+        latest = latest_version(db, participant.id, record_id)
+        assert latest is not None
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=RecordConflictBody(
+            detail=CHANGED_SINCE, latest=shared_record_view(latest)).model_dump(mode="json"))
+    except InvalidContent as invalid:
+        db.rollback()
+        commit_failure(db, at=now, actor=actor, action=action, record_type=kind.value,
+                       record_id=record_id, reason="invalid")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(invalid)) from None
+    record_audit(db, at=now, actor=actor, action=action, record_type=kind.value,
+                 record_id=record_id)
+    db.commit()
+    return shared_record_view(record)
+
+
+@router.get("/participants/{participant_id}/goals", responses={404: {"model": ErrorBody}})
+def read_goals(participant_id: uuid.UUID, clinician: CurrentClinician, db: DbSession,
+               now: Now) -> ClinicianGoalsResponse:
+    """The participant's treatment goals (newest version of each, whoever wrote it) and
+    their weekly self-ratings, newest week first."""
+    _participant_or_404(db, clinician, participant_id, AuditAction.GOALS_READ, now)
+    goals = latest_versions(db, participant_id, RecordKind.TREATMENT_GOAL)
+    ratings = goal_ratings(db, participant_id)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.GOALS_READ, record_type="participant",
+                 record_id=participant_id)
+    db.commit()
+    return ClinicianGoalsResponse(
+        goals=[shared_record_view(goal) for goal in goals],
+        ratings=[GoalRatingView(goal_id=r.payload["goal_id"], week_of=r.payload["week_of"],
+                                rating=r.payload["rating"], note=r.payload.get("note", ""))
+                 for r in ratings],
+    )
+
+
+@router.post("/participants/{participant_id}/goals", status_code=status.HTTP_201_CREATED,
+             responses=_SHARED_WRITE_ERRORS, response_model=SharedRecordView)
+def create_goal(participant_id: uuid.UUID, body: TreatmentGoalWrite,
+                clinician: CurrentClinician, db: DbSession,
+                now: Now) -> SharedRecordView | JSONResponse:
+    """Add a goal agreed with the participant; their app gets it at its next sync."""
+    participant = _participant_or_404(db, clinician, participant_id, AuditAction.GOAL_WRITE,
+                                      now)
+    if body.replaces_version is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "A new goal does not replace a version; leave out "
+                            "'replaces_version', or change the goal with PUT.")
+    return _write_shared(db, clinician, participant, kind=RecordKind.TREATMENT_GOAL,
+                         record_id=uuid.uuid4(), replaces_version=None,
+                         content=body.model_dump(exclude={"replaces_version"}),
+                         action=AuditAction.GOAL_WRITE, now=now)
+
+
+@router.put("/participants/{participant_id}/goals/{goal_id}", responses=_SHARED_WRITE_ERRORS,
+            response_model=SharedRecordView)
+def change_goal(participant_id: uuid.UUID, goal_id: uuid.UUID, body: TreatmentGoalWrite,
+                clinician: CurrentClinician, db: DbSession,
+                now: Now) -> SharedRecordView | JSONResponse:
+    """Change a goal (its steps, its status...). Name the version you edited in
+    'replaces_version': if the participant changed it since, the answer is 409 with
+    their newest version, and nothing is overwritten."""
+    participant = _participant_or_404(db, clinician, participant_id, AuditAction.GOAL_WRITE,
+                                      now)
+    latest = latest_version(db, participant_id, goal_id)
+    if latest is None or latest.kind is not RecordKind.TREATMENT_GOAL:
+        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
+                       action=AuditAction.GOAL_WRITE, record_type="treatment_goal",
+                       record_id=goal_id, reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_GOAL)
+    if body.replaces_version is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "'replaces_version' is required: name the version you changed.")
+    return _write_shared(db, clinician, participant, kind=RecordKind.TREATMENT_GOAL,
+                         record_id=goal_id, replaces_version=body.replaces_version,
+                         content=body.model_dump(exclude={"replaces_version"}),
+                         action=AuditAction.GOAL_WRITE, now=now)
+
+
+@router.get("/participants/{participant_id}/aftercare-plan",
+            responses={404: {"model": ErrorBody}})
+def read_aftercare_plan(participant_id: uuid.UUID, clinician: CurrentClinician,
+                        db: DbSession, now: Now) -> SharedRecordView:
+    _participant_or_404(db, clinician, participant_id, AuditAction.AFTERCARE_READ, now)
+    plan = latest_version(db, participant_id, aftercare_plan_id(participant_id))
+    actor = staff_actor(clinician.staff_id)
+    if plan is None:
+        commit_failure(db, at=now, actor=actor, action=AuditAction.AFTERCARE_READ,
+                       record_type="participant", record_id=participant_id,
+                       reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_AFTERCARE_PLAN)
+    record_audit(db, at=now, actor=actor, action=AuditAction.AFTERCARE_READ,
+                 record_type="participant", record_id=participant_id)
+    db.commit()
+    return shared_record_view(plan)
+
+
+@router.put("/participants/{participant_id}/aftercare-plan", responses=_SHARED_WRITE_ERRORS,
+            response_model=SharedRecordView)
+def write_aftercare_plan(participant_id: uuid.UUID, body: AftercarePlanWrite,
+                         clinician: CurrentClinician, db: DbSession,
+                         now: Now) -> SharedRecordView | JSONResponse:
+    """Write the aftercare plan with the participant (every section is replaced). Leave
+    out 'replaces_version' to start it; name it to change it. If the participant
+    changed the plan since, the answer is 409 with their newest version."""
+    participant = _participant_or_404(db, clinician, participant_id,
+                                      AuditAction.AFTERCARE_WRITE, now)
+    record_id = aftercare_plan_id(participant_id)
+    if body.replaces_version is None and latest_version(db, participant_id, record_id):
+        latest = latest_version(db, participant_id, record_id)
+        assert latest is not None
+        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
+                       action=AuditAction.AFTERCARE_WRITE, record_type="aftercare_plan",
+                       record_id=record_id, reason="stale_version")
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=RecordConflictBody(
+            detail=CHANGED_SINCE, latest=shared_record_view(latest)).model_dump(mode="json"))
+    return _write_shared(db, clinician, participant, kind=RecordKind.AFTERCARE_PLAN,
+                         record_id=record_id, replaces_version=body.replaces_version,
+                         content=body.model_dump(exclude={"replaces_version"}),
+                         action=AuditAction.AFTERCARE_WRITE, now=now)
+
+
+@router.post("/participants/{participant_id}/discharge", responses=_WRITE_ERRORS)
+def discharge_participant(participant_id: uuid.UUID, body: DischargeRequest,
+                          clinician: CurrentClinician, db: DbSession,
+                          now: Now) -> ProgramDetails:
+    """Discharge the participant: their app keeps working for them, stops sending the
+    clinic anything new, and says so. Sending it again changes the date."""
+    participant = _participant_or_404(db, clinician, participant_id, AuditAction.DISCHARGE,
+                                      now)
+    discharge(db, participant, body.discharged_on, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.DISCHARGE, record_type="participant",
+                 record_id=participant_id)
+    db.commit()
+    return program_details(participant)
+
+
+# --- Homework, module assignments, consents ------------------------------------------------
+
+NO_SUCH_HOMEWORK = "There is no such homework."
+NO_SUCH_ASSIGNMENT = "There is no such module assignment."
+NO_SUCH_CONSENT = "There is no such consent."
+
+
+@router.get("/participants/{participant_id}/homework", responses={404: {"model": ErrorBody}})
+def read_homework(participant_id: uuid.UUID, clinician: CurrentClinician, db: DbSession,
+                  now: Now) -> ClinicianHomeworkResponse:
+    """The participant's homework and module assignments, newest first, with what they
+    marked done or read in their app."""
+    _participant_or_404(db, clinician, participant_id, AuditAction.HOMEWORK_READ, now)
+    homework, modules = assignments_with_answers(db, participant_id)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.HOMEWORK_READ, record_type="participant",
+                 record_id=participant_id)
+    db.commit()
+    return ClinicianHomeworkResponse(homework=homework, modules=modules)
+
+
+def _unknown_module(db: DbSession, clinician: CurrentClinician, action: AuditAction,
+                    participant_id: uuid.UUID, error: UnknownModule, now: datetime) -> None:
+    db.rollback()
+    commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
+                   record_type="participant", record_id=participant_id,
+                   reason="unknown_module")
+    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+
+
+@router.post("/participants/{participant_id}/homework", status_code=status.HTTP_201_CREATED,
+             responses=_WRITE_ERRORS)
+def set_homework(participant_id: uuid.UUID, body: HomeworkWrite, clinician: CurrentClinician,
+                 db: DbSession, now: Now) -> HomeworkAssignment:
+    """Set homework; the participant's app gets it at its next sync."""
+    participant = _participant_or_404(db, clinician, participant_id,
+                                      AuditAction.HOMEWORK_WRITE, now)
+    try:
+        record = add_homework(db, participant, body, clinician.staff_id, now)
+    except UnknownModule as error:
+        _unknown_module(db, clinician, AuditAction.HOMEWORK_WRITE, participant_id, error, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.HOMEWORK_WRITE, record_type="homework", record_id=record.id)
+    db.commit()
+    return homework_assignment(record)
+
+
+def _homework_or_404(db: DbSession, clinician: CurrentClinician, participant_id: uuid.UUID,
+                     homework_id: uuid.UUID, now: datetime) -> HomeworkRecord:
+    _participant_or_404(db, clinician, participant_id, AuditAction.HOMEWORK_WRITE, now)
+    record = participant_homework(db, participant_id, homework_id)
+    if record is None:
+        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
+                       action=AuditAction.HOMEWORK_WRITE, record_type="homework",
+                       record_id=homework_id, reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_HOMEWORK)
+    return record
+
+
+@router.put("/participants/{participant_id}/homework/{homework_id}", responses=_WRITE_ERRORS)
+def update_homework(participant_id: uuid.UUID, homework_id: uuid.UUID, body: HomeworkWrite,
+                    clinician: CurrentClinician, db: DbSession,
+                    now: Now) -> HomeworkAssignment:
+    """Change homework's title, instructions, due date or module."""
+    record = _homework_or_404(db, clinician, participant_id, homework_id, now)
+    try:
+        change_homework(db, record, body, now)
+    except UnknownModule as error:
+        _unknown_module(db, clinician, AuditAction.HOMEWORK_WRITE, participant_id, error, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.HOMEWORK_WRITE, record_type="homework", record_id=record.id)
+    db.commit()
+    return homework_assignment(record)
+
+
+@router.post("/participants/{participant_id}/homework/{homework_id}/withdraw",
+             responses=_WRITE_ERRORS)
+def withdraw_participant_homework(participant_id: uuid.UUID, homework_id: uuid.UUID,
+                                  clinician: CurrentClinician, db: DbSession,
+                                  now: Now) -> HomeworkAssignment:
+    """Take homework back (it leaves the participant's to-do list); again changes nothing."""
+    record = _homework_or_404(db, clinician, participant_id, homework_id, now)
+    changed = withdraw_homework(db, record, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.HOMEWORK_WRITE, record_type="homework", record_id=record.id,
+                 reason=None if changed else "already_withdrawn")
+    db.commit()
+    return homework_assignment(record)
+
+
+@router.post("/participants/{participant_id}/modules", status_code=status.HTTP_201_CREATED,
+             responses=_WRITE_ERRORS)
+def assign_participant_module(participant_id: uuid.UUID, body: ModuleAssignmentWrite,
+                              clinician: CurrentClinician, db: DbSession,
+                              now: Now) -> ModuleAssignment:
+    """Ask the participant to read a module from the app's library."""
+    participant = _participant_or_404(db, clinician, participant_id,
+                                      AuditAction.MODULE_ASSIGN, now)
+    try:
+        record = assign_module(db, participant, body, clinician.staff_id, now)
+    except UnknownModule as error:
+        _unknown_module(db, clinician, AuditAction.MODULE_ASSIGN, participant_id, error, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.MODULE_ASSIGN, record_type="module_assignment",
+                 record_id=record.id)
+    db.commit()
+    return module_assignment(record)
+
+
+@router.post("/participants/{participant_id}/modules/{assignment_id}/withdraw",
+             responses=_WRITE_ERRORS)
+def withdraw_participant_module(participant_id: uuid.UUID, assignment_id: uuid.UUID,
+                                clinician: CurrentClinician, db: DbSession,
+                                now: Now) -> ModuleAssignment:
+    _participant_or_404(db, clinician, participant_id, AuditAction.MODULE_ASSIGN, now)
+    record = participant_module_assignment(db, participant_id, assignment_id)
+    actor = staff_actor(clinician.staff_id)
+    if record is None:
+        commit_failure(db, at=now, actor=actor, action=AuditAction.MODULE_ASSIGN,
+                       record_type="module_assignment", record_id=assignment_id,
+                       reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ASSIGNMENT)
+    changed = withdraw_module(db, record, now)
+    record_audit(db, at=now, actor=actor, action=AuditAction.MODULE_ASSIGN,
+                 record_type="module_assignment", record_id=record.id,
+                 reason=None if changed else "already_withdrawn")
+    db.commit()
+    return module_assignment(record)
+
+
+@router.post("/participants/{participant_id}/consents/{consent_id}/revoke",
+             responses=_WRITE_ERRORS)
+def revoke_participant_consent(participant_id: uuid.UUID, consent_id: uuid.UUID,
+                               clinician: CurrentClinician, db: DbSession,
+                               now: Now) -> ConsentNotice:
+    """Record that the participant withdrew a consent (they may at any time, 42 CFR 2.31):
+    the family member's access ends at their next request, and the participant's app
+    shows the change. Revoking again changes nothing."""
+    _participant_or_404(db, clinician, participant_id, AuditAction.CONSENT_REVOKE, now)
+    consent = db.get(Consent, consent_id)
+    actor = staff_actor(clinician.staff_id)
+    if consent is None or consent.participant_id != participant_id:
+        commit_failure(db, at=now, actor=actor, action=AuditAction.CONSENT_REVOKE,
+                       record_type="consent", record_id=consent_id, reason="not_found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_CONSENT)
+    repeated = consent.revoked_at is not None
+    if not repeated:
+        consent.revoked_at = now
+        publish_consent(db, consent, now)
+    record_audit(db, at=now, actor=actor, action=AuditAction.CONSENT_REVOKE,
+                 record_type="consent", record_id=consent.id,
+                 reason="already_revoked" if repeated else None)
+    db.commit()
+    return consent_as_published(db, consent)

@@ -14,8 +14,9 @@ from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
 from iop_companion.clinic.auth import CurrentDevice, require_device
 from iop_companion.clinic.changes import changes_for_participant
 from iop_companion.clinic.dependencies import DbSession, Now
-from iop_companion.clinic.records import push_records, server_epoch
+from iop_companion.clinic.records import push_records
 from iop_companion.clinic.schedule import sessions_for_participant
+from iop_companion.clinic.sequence import server_epoch
 from iop_companion.clinic.wire import participant_profile, scheduled_session
 from iop_companion.sync.protocol import (
     DEFAULT_CHANGES_PAGE,
