@@ -31,10 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
+# About 1 browser-test run in 30 here stops at a Playwright timeout with a page that no
+# longer answers (not reproducible alone; the app's own log stays clean). Such a test
+# runs once more, and the summary counts it as "rerun": a test that fails twice, or
+# fails any other way, still fails.
+FLAKY_BROWSER = pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(FLAKY_BROWSER)
 
 
 def free_port() -> int:
@@ -227,9 +235,13 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if page is not None:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         try:
-            page.screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"))
-        except Exception:  # noqa: BLE001, S110 - the page may be gone; the report matters more
-            pass
+            page.screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"), timeout=10_000)
+            page.wait_for_function("() => true", timeout=5_000)
+            responsive = "yes"
+        except Exception as error:  # noqa: BLE001 - the page may be gone; the report matters more
+            responsive = f"no ({type(error).__name__})"
+        # Tells a wedged browser renderer apart from an app that did not move on.
+        report.sections.append(("browser", f"page responsive: {responsive}"))
     for fixture in ("demo_app", "app_with_separate_clinic"):
         running = item.funcargs.get(fixture) if hasattr(item, "funcargs") else None
         if running is not None:

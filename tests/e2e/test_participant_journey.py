@@ -64,11 +64,11 @@ def test_every_tab_and_settings_open_with_real_content(page: Page, demo_app: Run
     shot(page, screenshots, "05-schedule")
 
     tab(page, "Learn").click()
-    expect(text(page, "Your lessons will show here")).to_be_visible()
+    expect(text(page, "Understanding triggers")).to_be_visible()
     shot(page, screenshots, "06-learn")
 
     tab(page, "Practice").click()
-    expect(text(page, "Your exercises will show here")).to_be_visible()
+    expect(text(page, "Homework from your care team")).to_be_visible()
     shot(page, screenshots, "07-practice")
 
     tab(page, "Journal").click()

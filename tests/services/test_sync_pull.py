@@ -234,14 +234,14 @@ def test_unknown_kinds_are_skipped_and_remembered_for_a_newer_app(
     with _db(clinic_app).begin() as db:
         clinic_id = db.scalar(sa.select(PublishedChange.clinic_id).limit(1))
         db.add(PublishedChange(seq=cursor + 1000, clinic_id=clinic_id, participant_id=None,
-                               kind="homework", item_id="h1", deleted=False,
-                               data={"title": "Thought record", "due": "2026-03-09"},
+                               kind="group_photo", item_id="h1", deleted=False,
+                               data={"title": "Graduation", "taken": "2026-03-09"},
                                published_at=server_clock.now))
     assert link.sync(store).state is LinkState.UP_TO_DATE
     assert store.settings.get(PULL_CURSOR_KEY) == cursor + 1000
-    assert store.settings.get(SKIPPED_KINDS_KEY) == {"homework": cursor + 1000}
+    assert store.settings.get(SKIPPED_KINDS_KEY) == {"group_photo": cursor + 1000}
     # An updated app that knows the kind rewinds to it and pulls it again.
-    monkeypatch.setattr(clinic_link, "_KNOWN_KINDS", clinic_link._KNOWN_KINDS | {"homework"})
+    monkeypatch.setattr(clinic_link, "_KNOWN_KINDS", clinic_link._KNOWN_KINDS | {"group_photo"})
     assert link._start_cursor(store) == cursor + 999
     assert store.settings.get(SKIPPED_KINDS_KEY) == {}
 

@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from iop_companion.services import shared_records
 from iop_companion.store import Store, StoreError, StoreLocked
+from iop_companion.store.published import PublishedItemsRepository
 from iop_companion.sync.clinic_client import (
     AccessTokenExpired,
     ClinicClient,
@@ -41,8 +43,10 @@ from iop_companion.sync.protocol import (
     PushOutcome,
     PushRecord,
     RecordKind,
+    RecordVersion,
     TokenPair,
     change_data,
+    payload_problem,
 )
 
 ENROLMENT_KEY = "clinic.enrolment"
@@ -163,6 +167,8 @@ class ClinicLink:
             "refresh_token": result.refresh_token,
             "program_start": result.program_start.isoformat() if result.program_start else None,
             "program_end": result.program_end.isoformat() if result.program_end else None,
+            "discharged_on": (result.discharged_on.isoformat() if result.discharged_on
+                              else None),
             "enrolled_at": self._clock().isoformat(),
         })
         store.settings.set(PROFILE_KEY, result.clinic.model_dump(mode="json"))
@@ -244,7 +250,8 @@ class ClinicLink:
         return cursor
 
     def _apply(self, store: Store, changes: Sequence[Change]) -> None:
-        """Apply one page: schedule in one atomic write, then profile and program.
+        """Apply one page: schedule in one atomic write, then each mirrored kind in one,
+        then profile and program, then versions of shared records.
 
         Every step is an idempotent upsert, so a page applied halfway (a crash, a
         failure) is simply applied again from the unchanged cursor.
@@ -254,6 +261,9 @@ class ClinicLink:
         program: dict[str, Any] | None = None
         skipped: dict[str, int] = store.settings.get(SKIPPED_KINDS_KEY) or {}
         skipped_before = dict(skipped)
+        shared: list[tuple[str, str, RecordVersion]] = []
+        mirrored: dict[ChangeKind, dict[str, dict[str, Any] | None]] = {
+            kind: {} for kind in _MIRRORED_KINDS}
         for change in changes:
             if change.kind not in _KNOWN_KINDS:
                 # From a newer clinic: skipped safely, and remembered (see _start_cursor).
@@ -264,7 +274,14 @@ class ClinicLink:
                 data = None if change.deleted else change_data(change).model_dump(mode="json")
             except ValidationError:
                 raise ChangeNotApplicable(kind.value) from None
-            if kind is ChangeKind.SESSION:
+            if kind in _SHARED_CHANGE_KINDS and data is not None:
+                pulled = RecordVersion.model_validate(data)
+                if payload_problem(RecordKind(kind.value), pulled.payload) is not None:
+                    raise ChangeNotApplicable(kind.value)
+                shared.append((kind.value, change.id, pulled))
+            elif kind in _MIRRORED_KINDS:
+                mirrored[kind][change.id] = data
+            elif kind is ChangeKind.SESSION:
                 sessions[change.id] = data
             elif kind is ChangeKind.CLINIC_PROFILE and data is not None:
                 profile = data
@@ -274,20 +291,28 @@ class ClinicLink:
             [data for data in sessions.values() if data is not None],
             [session_id for session_id, data in sessions.items() if data is None],
         )
+        for kind, items in mirrored.items():
+            if items:
+                _mirror(store, kind).apply_changes(
+                    [data for data in items.values() if data is not None],
+                    [item_id for item_id, data in items.items() if data is None])
         if profile is not None:
             store.settings.set(PROFILE_KEY, profile)
         if program is not None:
             enrolment = self.enrolment(store) or {}
             store.settings.set(ENROLMENT_KEY, {**enrolment, **program})
+        for kind_value, record_id, pulled in shared:  # in feed order: the newest wins
+            shared_records.apply_pulled(store, kind_value, record_id, pulled, self._clock())
         if skipped != skipped_before:
             store.settings.set(SKIPPED_KINDS_KEY, skipped)
 
     def _observe_epoch(self, store: Store, epoch: str) -> bool:
         """Record the server epoch; True when it changed (the clinic was restored).
 
-        Then every acknowledged entry goes back to the outbox, the mirrored schedule is
-        dropped (the restored clinic may lack sessions published after its backup; the
-        pull from 0 that follows rebuilds it) and the pull cursor goes back to 0. Each
+        Then every acknowledged entry goes back to the outbox, the mirrored schedule,
+        homework, module assignments and consents are dropped (the restored clinic may
+        lack what it published after its backup; the pull from 0 that follows rebuilds
+        them) and the pull cursor goes back to 0. Each
         step is safe to repeat, and the new epoch is saved last, so a crash part-way
         through is finished on the next sync.
         """
@@ -297,6 +322,8 @@ class ClinicLink:
         if known is not None:
             store.outbox.requeue_sent()
             store.schedule.replace_all([])
+            for kind in _MIRRORED_KINDS:
+                _mirror(store, kind).replace_all([])
             store.settings.set(PULL_CURSOR_KEY, 0)
             store.settings.delete(SKIPPED_KINDS_KEY)  # their seqs meant the old feed
         store.settings.set(SERVER_EPOCH_KEY, epoch)
@@ -337,6 +364,10 @@ class ClinicLink:
                 result = by_record[(entry["record_id"], _version(entry))]
                 if result.outcome in (PushOutcome.STORED, PushOutcome.DUPLICATE):
                     sent.append(entry["id"])
+                elif result.latest_version is not None:
+                    store.outbox.park(entry["id"], result.reason or result.outcome.value,
+                                      clinic_version=result.latest_version,
+                                      clinic_payload=result.latest_payload or {})
                 else:
                     store.outbox.park(entry["id"], result.reason or result.outcome.value)
             store.outbox.mark_sent(sent)
@@ -401,6 +432,18 @@ class ClinicLink:
 
 
 _KNOWN_KINDS = frozenset(kind.value for kind in ChangeKind)
+_SHARED_CHANGE_KINDS = frozenset({ChangeKind.TREATMENT_GOAL, ChangeKind.AFTERCARE_PLAN})
+# Published items the app keeps a copy of, by id (store/published.py).
+_MIRRORED_KINDS = (ChangeKind.HOMEWORK, ChangeKind.MODULE_ASSIGNMENT, ChangeKind.CONSENT)
+
+
+def _mirror(store: Store, kind: ChangeKind) -> PublishedItemsRepository:
+    mirrors: dict[ChangeKind, PublishedItemsRepository] = {
+        ChangeKind.HOMEWORK: store.homework,
+        ChangeKind.MODULE_ASSIGNMENT: store.module_assignments,
+        ChangeKind.CONSENT: store.consents,
+    }
+    return mirrors[kind]
 
 
 def _state_for(error: ClinicError) -> LinkState:

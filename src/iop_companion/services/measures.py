@@ -26,6 +26,7 @@ from iop_companion.domain.measures import (
     score_phq9,
 )
 from iop_companion.domain.safety import safety_triggers_for_phq9
+from iop_companion.services.care_status import clinic_receives_data
 from iop_companion.services.clinic_link import ClinicLink
 from iop_companion.services.safety import raise_safety_flag
 from iop_companion.store import Store
@@ -105,7 +106,7 @@ def latest_results(store: Store) -> dict[MeasureId, dict[str, Any]]:
 
 def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer],
                      now: datetime) -> MeasureOutcome:
-    """Score and keep the answers, and queue them for the clinic when enrolled.
+    """Score and keep the answers, and queue them for the clinic while it receives data.
 
     A PHQ-9 item 9 above 0 queues a safety flag first. For the BAM, answers[6]
     (item 7) is a mapping {substance id: days code}.
@@ -116,7 +117,7 @@ def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer]
         # Before anything is saved or shown: the flag must not depend on what follows.
         raise_safety_flag(store, trigger, now)
     record = store.measures.add(_stored_fields(measure, result))
-    if ClinicLink.enrolment(store) is not None:
+    if clinic_receives_data(store, now):
         store.outbox.enqueue(OUTBOX_KIND, record["id"], _wire_payload(record, now))
     total = None if isinstance(result, BamResult) else result.total
     return MeasureOutcome(result_summary_key(result), total, bool(triggers),

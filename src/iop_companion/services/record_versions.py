@@ -15,14 +15,40 @@ from typing import Any
 from iop_companion.store import Store
 
 _KEY_PREFIX = "sync.version."
+_CLINIC_PREFIX = "sync.clinic_version."
 
 
 def _key(record_id: str) -> str:
     return f"{_KEY_PREFIX}{record_id}"
 
 
+@dataclass(frozen=True)
+class ClinicVersion:
+    """The newest version of a record the clinic is known to hold (pulled, or named in
+    a conflict)."""
+
+    version: int
+    payload: dict[str, Any]
+
+
+def clinic_version(store: Store, record_id: str) -> ClinicVersion | None:
+    known = store.settings.get(f"{_CLINIC_PREFIX}{record_id}")
+    if not known:
+        return None
+    return ClinicVersion(int(known["version"]), dict(known["payload"]))
+
+
+def note_clinic_version(store: Store, record_id: str, version: int,
+                        payload: dict[str, Any]) -> None:
+    known = clinic_version(store, record_id)
+    if known is None or version >= known.version:
+        store.settings.set(f"{_CLINIC_PREFIX}{record_id}",
+                           {"version": version, "payload": dict(payload)})
+
+
 def _outbox_entries(store: Store, record_id: str) -> list[dict[str, Any]]:
-    return [e for e in store.outbox.pending() + store.outbox.parked()
+    outbox = store.outbox
+    return [e for e in outbox.pending() + outbox.parked() + outbox.held()
             if e["record_id"] == record_id]
 
 
@@ -32,20 +58,41 @@ def ever_queued(store: Store, record_id: str) -> bool:
         _outbox_entries(store, record_id))
 
 
-def queue_version(store: Store, kind: str, record: dict[str, Any], now: datetime) -> int:
-    """Queue `record` (its whole stored form) as its next version; returns the version."""
-    record_id = record["id"]
+def has_unsent(store: Store, record_id: str) -> bool:
+    """Whether a version of this record waits in the outbox (pending or set aside)."""
+    return bool(_outbox_entries(store, record_id))
+
+
+def last_version(store: Store, record_id: str) -> int:
+    """The highest version number used for this record, here or at the clinic (0: none)."""
     known = store.settings.get(_key(record_id)) or {}
+    clinic = clinic_version(store, record_id)
     # The outbox too: if the app stopped between queueing and noting the version,
     # the queued entry still tells which number was used.
-    last = max([int(known.get("version", 0)),
+    return max([int(known.get("version", 0)), clinic.version if clinic else 0,
                 *(int(e.get("version") or 1) for e in _outbox_entries(store, record_id))])
+
+
+def queue_version(store: Store, kind: str, record: dict[str, Any], now: datetime, *,
+                  replaces: int | None = None) -> int:
+    """Queue `record` (its whole stored form) as its next version; returns the version.
+
+    It replaces the newest version known unless `replaces` names another (choosing
+    "keep mine" over the clinic's newest version)."""
+    record_id = record["id"]
+    last = last_version(store, record_id)
     version = last + 1
     store.outbox.enqueue(kind, record_id, record, version=version,
-                         replaces_version=last or None)
+                         replaces_version=replaces if replaces is not None else (last or None))
     store.settings.set(_key(record_id), {"version": version, "queued_at": now.isoformat(),
                                          "sent_at": None})
     return version
+
+
+def note_version(store: Store, record_id: str, version: int, now: datetime) -> None:
+    """The local copy is now `version`, which the clinic already holds (taken from it)."""
+    store.settings.set(_key(record_id), {"version": version, "queued_at": now.isoformat(),
+                                         "sent_at": now.isoformat()})
 
 
 @dataclass(frozen=True)
@@ -79,7 +126,8 @@ def note_deliveries(store: Store, now: datetime) -> int:
     (The outbox drops an entry only once the clinic has committed it.) Returns how
     many deliveries were noted.
     """
-    waiting_ids = {e["record_id"] for e in store.outbox.pending() + store.outbox.parked()}
+    outbox = store.outbox
+    waiting_ids = {e["record_id"] for e in outbox.pending() + outbox.parked() + outbox.held()}
     noted = 0
     for key, value in store.settings.all().items():
         if not key.startswith(_KEY_PREFIX) or not isinstance(value, dict):

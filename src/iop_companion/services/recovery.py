@@ -1,5 +1,5 @@
 """The relapse-prevention plan and lapse reviews: kept on the phone first, then
-queued for the clinic when the participant is enrolled with one."""
+queued for the clinic while it receives data (enrolled, not discharged)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from iop_companion.domain.lapse import lapse_review_record
 from iop_companion.domain.relapse_plan import CheckInChoices, check_in_choices, relapse_plan_record
-from iop_companion.services.clinic_link import ClinicLink
+from iop_companion.services.care_status import clinic_receives_data
 from iop_companion.services.record_versions import ever_queued, queue_version
 from iop_companion.store import Store
 
@@ -23,7 +23,7 @@ def save_relapse_plan(store: Store, texts: Mapping[str, str], now: datetime) -> 
     Call only when `relapse_plan_problems(texts)` is empty.
     """
     record = store.relapse_plan.save(relapse_plan_record(dict(texts)))
-    if ClinicLink.enrolment(store) is not None:
+    if clinic_receives_data(store, now):
         queue_version(store, RELAPSE_PLAN_KIND, record, now)
     return record
 
@@ -33,7 +33,7 @@ def share_plan_on_connecting(store: Store, now: datetime) -> bool:
     since the plan is meant to be shared with the care team. Returns whether it was queued.
     """
     plan = store.relapse_plan.get()
-    if plan is None or ClinicLink.enrolment(store) is None or ever_queued(store, plan["id"]):
+    if plan is None or not clinic_receives_data(store, now) or ever_queued(store, plan["id"]):
         return False
     if not any(isinstance(items, list) and items for items in plan.values()):
         return False  # nothing written yet
@@ -46,12 +46,13 @@ def plan_choices(store: Store) -> CheckInChoices:
     return check_in_choices(store.relapse_plan.get())
 
 
-def save_lapse_review(store: Store, texts: Mapping[str, str], happened_on: date) -> dict[str, Any]:
+def save_lapse_review(store: Store, texts: Mapping[str, str], happened_on: date,
+                      now: datetime | None = None) -> dict[str, Any]:
     """Keep the review; queue it for the clinic (a review is written once: version 1).
 
     Call only when `lapse_review_problems(texts)` is empty.
     """
     record = store.lapse_reviews.add(lapse_review_record(texts, happened_on))
-    if ClinicLink.enrolment(store) is not None:
+    if clinic_receives_data(store, now):
         store.outbox.enqueue(LAPSE_REVIEW_KIND, record["id"], record)
     return record

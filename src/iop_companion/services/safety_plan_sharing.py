@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from iop_companion.services.clinic_link import ClinicLink
+from iop_companion.services.care_status import care_status
 from iop_companion.services.record_versions import Delivery, delivery, queue_version
 from iop_companion.store import Store
 
@@ -24,22 +24,26 @@ class SharingStatus:
     enrolled: bool
     on: bool
     last_copy: Delivery | None
+    # False after discharge: nothing new is shared, whatever the choice says.
+    clinic_receives: bool = True
 
 
-def sharing_status(store: Store) -> SharingStatus:
+def sharing_status(store: Store, now: datetime | None = None) -> SharingStatus:
     plan = store.safety_plan.get()
+    care = care_status(store, now)
     return SharingStatus(
-        enrolled=ClinicLink.enrolment(store) is not None,
+        enrolled=care.enrolled,
         on=bool((store.settings.get(SHARING_KEY) or {}).get("on")),
         last_copy=delivery(store, plan["id"]) if plan else None,
+        clinic_receives=care.clinic_receives_data,
     )
 
 
 def start_sharing(store: Store, now: datetime) -> bool:
-    """Turn sharing on and queue the plan as it is now; False when there is no clinic
-    or no plan to share (nothing changes then)."""
+    """Turn sharing on and queue the plan as it is now; False when no clinic receives it
+    (not connected, or discharged) or there is no plan to share (nothing changes then)."""
     plan = store.safety_plan.get()
-    if ClinicLink.enrolment(store) is None or plan is None:
+    if not care_status(store, now).clinic_receives_data or plan is None:
         return False
     store.settings.set(SHARING_KEY, {"on": True, "changed_at": now.isoformat()})
     queue_version(store, OUTBOX_KIND, plan, now)
@@ -51,9 +55,10 @@ def stop_sharing(store: Store, now: datetime) -> None:
 
 
 def save_safety_plan(store: Store, plan: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """Save the plan; while sharing is on (and enrolled), queue the edit as a new version."""
+    """Save the plan; while sharing is on (and the clinic receives data), queue the edit
+    as a new version."""
     record = store.safety_plan.save(plan)
-    status = sharing_status(store)
-    if status.on and status.enrolled:
+    status = sharing_status(store, now)
+    if status.on and status.clinic_receives:
         queue_version(store, OUTBOX_KIND, record, now)
     return record

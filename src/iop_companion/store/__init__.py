@@ -41,6 +41,7 @@ Design, in one place:
 Messages of every exception here are safe to show and log: no health data.
 """
 
+from .aftercare import AftercarePlanRepository
 from .crypto import DEFAULT_KDF, KdfParams, KeyUnwrapError, KeyWrapper, PinWrapper
 from .database import Store
 from .errors import (
@@ -57,6 +58,7 @@ from .errors import (
     WriteFailed,
     WrongPin,
 )
+from .goals import GoalRatingRepository, TreatmentGoalRepository
 from .migrations import MigrationPlan
 from .preferences import Preferences
 from .recovery import LapseReviewRepository, RelapsePlanRepository
@@ -71,8 +73,10 @@ from .vault import Vault
 
 __all__ = [
     "DEFAULT_KDF",
+    "AftercarePlanRepository",
     "AlreadySetUp",
     "CheckInRepository",
+    "GoalRatingRepository",
     "KdfParams",
     "KeyUnwrapError",
     "KeyWrapper",
@@ -94,6 +98,7 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreLocked",
+    "TreatmentGoalRepository",
     "ValidationError",
     "Vault",
     "WriteFailed",

@@ -8,13 +8,21 @@ import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from . import records as r
+from .aftercare import AftercarePlanRepository
 from .crypto import DataKeys, SealError
 from .durable import atomic_write, ensure_dir
 from .errors import StoreError, StoreLocked, ValidationError
 from .export import build_export, render_html
+from .goals import GoalRatingRepository, TreatmentGoalRepository
+from .published import (
+    AssignmentAnswerRepository,
+    ConsentRepository,
+    HomeworkRepository,
+    ModuleAssignmentRepository,
+)
 from .migrations import MigrationPlan, run_migrations
 from .quarantine import Quarantine
 from .recovery import LapseReviewRepository, RelapsePlanRepository
@@ -97,6 +105,13 @@ class Store:
     outbox: OutboxRepository
     relapse_plan: RelapsePlanRepository
     lapse_reviews: LapseReviewRepository
+    aftercare_plan: AftercarePlanRepository
+    goals: TreatmentGoalRepository
+    goal_ratings: GoalRatingRepository
+    homework: HomeworkRepository
+    module_assignments: ModuleAssignmentRepository
+    consents: ConsentRepository
+    assignment_answers: AssignmentAnswerRepository
 
     def __init__(
         self,
@@ -145,7 +160,26 @@ class Store:
         self.outbox = OutboxRepository(backend, self._guard, now)
         self.relapse_plan = RelapsePlanRepository(backend, self._guard, now)
         self.lapse_reviews = LapseReviewRepository(backend, self._guard, now)
+        self.aftercare_plan = AftercarePlanRepository(backend, self._guard, now)
+        self.goals = TreatmentGoalRepository(backend, self._guard, now)
+        self.goal_ratings = GoalRatingRepository(backend, self._guard, now)
+        self.homework = HomeworkRepository(backend, self._guard, now)
+        self.module_assignments = ModuleAssignmentRepository(backend, self._guard, now)
+        self.consents = ConsentRepository(backend, self._guard, now)
+        self.assignment_answers = AssignmentAnswerRepository(backend, self._guard, now)
         state.handles.add(self)
+
+    # Record kinds whose local copy the clinic may also write (see services/shared_records):
+    # kind -> the repository attribute that keeps it. Each has
+    # put_from_clinic(record_id, payload, author="clinic" | "participant").
+    SHARED_COPIES: ClassVar[dict[str, str]] = {"relapse_plan": "relapse_plan", "safety_plan": "safety_plan",
+                                           "aftercare_plan": "aftercare_plan",
+                                           "treatment_goal": "goals"}
+
+    def shared_copy(self, kind: str) -> Any | None:
+        """The repository that keeps the local copy of a `kind` record, if it has one."""
+        attribute = self.SHARED_COPIES.get(kind)
+        return getattr(self, attribute) if attribute else None
 
     @property
     def is_locked(self) -> bool:
@@ -163,7 +197,7 @@ class Store:
 
     def export_json(self) -> dict[str, Any]:
         """Everything the person wrote, with the 42 CFR Part 2 notice."""
-        return build_export(
+        export = build_export(
             exported_at=r.iso_utc(self._state.now()),
             check_ins=list(self.check_ins.all()),
             schedule=self.schedule.all(),
@@ -174,6 +208,11 @@ class Store:
             relapse_plan=self.relapse_plan.get(),
             lapse_reviews=self.lapse_reviews.list_recent(limit=10_000),
         )
+        # Treatment goals (with who set each) and their weekly self-ratings.
+        export["treatment_goals"] = self.goals.all()
+        export["goal_ratings"] = self.goal_ratings.all()
+        export["aftercare_plan"] = self.aftercare_plan.get()
+        return export
 
     def export_files(self, dest_dir: Path, encrypted: bool = True) -> list[Path]:
         """Write the export as JSON and as a readable HTML page into ``dest_dir``.

@@ -116,6 +116,14 @@ def render_html(export: Mapping[str, Any]) -> str:
         _table(export.get("measures", []), _MEASURE_COLUMNS),
         "<h2>Safety plan</h2>",
         _plan(export["safety_plan"]),
+        "<h2>Relapse-prevention plan</h2>",
+        _sections(export.get("relapse_plan"), _RELAPSE_PLAN_SECTIONS),
+        "<h2>Looking back after a use</h2>",
+        _table(export.get("lapse_reviews") or [], _LAPSE_REVIEW_COLUMNS),
+        "<h2>Treatment goals</h2>",
+        _goals(export.get("treatment_goals") or [], export.get("goal_ratings") or []),
+        "<h2>Aftercare plan</h2>",
+        _aftercare(export.get("aftercare_plan")),
         "<h2>Program schedule</h2>",
         _table(export["schedule"], _SESSION_COLUMNS),
     ]
@@ -158,6 +166,72 @@ def _plan(plan: dict[str, Any] | None) -> str:
         listed = "".join(f"<li>{_e(item)}</li>" for item in items) or "<li>(empty)</li>"
         out.append(f"<h3>{_e(label)}</h3><ul>{listed}</ul>")
     return "\n".join(out)
+
+
+_RELAPSE_PLAN_SECTIONS = (
+    ("triggers", "My triggers"),
+    ("warning_signs_emotional", "Warning signs: feelings"),
+    ("warning_signs_mental", "Warning signs: thoughts"),
+    ("warning_signs_physical", "Warning signs: body"),
+    ("high_risk_situations", "High-risk situations"),
+    ("coping_strategies", "What helps me cope"),
+    ("people_to_call", "People I can call"),
+    ("reasons_for_recovery", "My reasons for recovery"),
+)
+_LAPSE_REVIEW_COLUMNS = (
+    ("happened_on", "Day"),
+    ("what_happened", "What happened"),
+    ("what_helped", "What helped"),
+    ("do_differently", "What I will do differently"),
+    ("who_i_will_tell", "Who I will tell"),
+)
+_AFTERCARE_SECTIONS = (
+    ("continuing_care", "Continuing care"),
+    ("medication_follow_up", "Medication follow-up"),
+    ("people_to_call", "People to call"),
+    ("if_warning_signs_return", "If warning signs come back"),
+)
+_GOAL_RATING_COLUMNS = (("week_of", "Week of"), ("rating", "Progress (0-10)"), ("note", "Note"))
+
+
+def _sections(doc: Mapping[str, Any] | None, sections: tuple[tuple[str, str], ...]) -> str:
+    """A plan's sections as headed lists ("None." when there is no plan)."""
+    if not doc:
+        return "<p>None.</p>"
+    out = []
+    for name, label in sections:
+        items = doc.get(name) or []
+        listed = "".join(f"<li>{_e(item)}</li>" for item in items) or "<li>(empty)</li>"
+        out.append(f"<h3>{_e(label)}</h3><ul>{listed}</ul>")
+    return "\n".join(out)
+
+
+def _goals(goals: list[dict[str, Any]], ratings: list[dict[str, Any]]) -> str:
+    if not goals:
+        return "<p>None.</p>"
+    out = []
+    for goal in goals:
+        steps = "".join(
+            f"<li>{'[done] ' if step.get('done') else ''}{_e(step.get('text', ''))}</li>"
+            for step in goal.get("steps") or [])
+        own = [r for r in ratings if r.get("goal_id") == goal.get("id")]
+        out.append(f"<h3>{_e(goal.get('title', ''))} ({_e(goal.get('status', ''))})</h3>"
+                   + (f"<p>{_e(goal['why_it_matters'])}</p>" if goal.get("why_it_matters")
+                      else "")
+                   + (f"<ul>{steps}</ul>" if steps else "")
+                   + (_table(own, _GOAL_RATING_COLUMNS) if own else ""))
+    return "\n".join(out)
+
+
+def _aftercare(plan: Mapping[str, Any] | None) -> str:
+    if not plan:
+        return "<p>None.</p>"
+    meetings = "".join(
+        f"<li>{_e(m.get('name', ''))}: {_e(m.get('weekday', ''))} {_e(m.get('time', ''))}"
+        f"{(' at ' + _e(m['place'])) if m.get('place') else ''}</li>"
+        for m in plan.get("support_meetings") or [])
+    return (_sections(plan, _AFTERCARE_SECTIONS)
+            + f"<h3>Support meetings</h3><ul>{meetings or '<li>(empty)</li>'}</ul>")
 
 
 def _cell(value: Any) -> str:

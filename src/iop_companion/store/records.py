@@ -32,6 +32,13 @@ SCHEMA_VERSIONS: dict[str, int] = {
     "outbox": 1,
     "relapse_plan": 1,
     "lapse_reviews": 1,
+    "aftercare_plan": 1,
+    "treatment_goals": 1,
+    "goal_ratings": 1,
+    "homework": 1,
+    "module_assignments": 1,
+    "consents": 1,
+    "assignment_answers": 1,
 }
 
 META_FIELDS = ("id", "created_at", "updated_at", "schema_version")

@@ -345,6 +345,30 @@ class SingleDocumentRepository(_Repository):
             self._coll.replace(logical, {1: record})
         return copy.deepcopy(record)
 
+    def put_from_clinic(self, record_id: str, payload: Mapping[str, Any],
+                        author: str = "clinic") -> dict[str, Any]:
+        """Take a version that came from the clinic (the participant chose it, or nothing
+        here was waiting to be sent): same checks as ``save``, but the record keeps the
+        id it travels under. Nothing is queued: the clinic already has it. (`author`,
+        "clinic" or "participant", is not kept for plans only the participant writes.)"""
+        record_id = r.check_uuid("id", record_id)
+        meta = {"id", "created_at", "updated_at", "schema_version"}
+        clean = self._validate({k: v for k, v in payload.items() if k not in meta})
+        logical = self._coll.logical(self._PART)
+        with self._guard:
+            docs = self._coll.docs(logical)
+            old = docs[0] if docs else {}
+            stamp = self._stamp()
+            record = {
+                "id": record_id,
+                **clean,
+                "created_at": old.get("created_at") or stamp,
+                "updated_at": stamp,
+                "schema_version": self._version,
+            }
+            self._coll.replace(logical, {1: record})
+        return copy.deepcopy(record)
+
 
 class SafetyPlanRepository(SingleDocumentRepository):
     """The person's one safety plan."""
@@ -488,11 +512,13 @@ class OutboxRepository(_Repository):
         return copy.deepcopy(entry)
 
     def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Entries to send, by priority (high first), then oldest first; parked ones
-        (refused by the clinic, waiting for the person) are left out."""
+        """Entries to send, by priority (high first), then oldest first. Parked ones
+        (refused by the clinic, waiting for the person) are left out, and so are later
+        versions of a record with a parked version: they build on it (see ``held``)."""
         with self._guard:
-            docs = [d for d in self._coll.docs(self._coll.logical(self._PART))
-                    if not d.get("parked_reason")]
+            docs = self._coll.docs(self._coll.logical(self._PART))
+        blocked = {d["record_id"] for d in docs if d.get("parked_reason")}
+        docs = [d for d in docs if d["record_id"] not in blocked]
         docs.sort(key=lambda d: (-int(d["priority"]), d["created_at"], int(d.get("seq", 0))))
         if limit is not None:
             docs = docs[: r.whole_number("limit", limit, 0, 1_000_000)]
@@ -542,16 +568,26 @@ class OutboxRepository(_Repository):
             return sum(len(self._coll.table(name)) for name in self._coll.partitions()
                        if name.split("/", 1)[1].startswith(self._SENT_PREFIX))
 
-    def park(self, entry_id: str, reason: str) -> None:
+    def park(self, entry_id: str, reason: str, *, clinic_version: int | None = None,
+             clinic_payload: Mapping[str, Any] | None = None) -> None:
         """Set an entry aside with the clinic's reason instead of resending it forever.
 
-        It stays in the outbox (nothing is lost) and counts as unsynced."""
+        It stays in the outbox (nothing is lost) and counts as unsynced. For a conflict
+        over versions, the clinic's newest version is kept with it, so the participant
+        can choose between theirs and the clinic's."""
         wanted = r.check_uuid("entry_id", entry_id)
         reason = str(r.text("reason", reason, 300, multiline=False, allow_empty=False))
+        changes: dict[str, Any] = {"parked_reason": reason}
+        if clinic_version is not None:
+            changes["conflict_latest"] = {
+                "version": r.whole_number("clinic_version", clinic_version, 1, 10_000),
+                "payload": r.json_value("clinic_payload", dict(clinic_payload or {}),
+                                        r.OUTBOX_PAYLOAD_MAX_BYTES),
+            }
         logical = self._coll.logical(self._PART)
         with self._guard:
-            self._coll.mutate(logical, lambda t: t.update(
-                {"parked_reason": reason, "updated_at": self._stamp()}, Query().id == wanted))
+            changes["updated_at"] = self._stamp()
+            self._coll.mutate(logical, lambda t: t.update(changes, Query().id == wanted))
 
     def send_again(self, entry_id: str) -> bool:
         """The participant asks to send a set-aside entry once more (e.g. after the clinic
@@ -561,6 +597,7 @@ class OutboxRepository(_Repository):
 
         def clear_reason(doc: dict[str, Any]) -> None:
             doc.pop("parked_reason", None)
+            doc.pop("conflict_latest", None)
             doc["updated_at"] = self._stamp()
 
         with self._guard:
@@ -577,6 +614,25 @@ class OutboxRepository(_Repository):
             removed = self._coll.mutate(logical, lambda t: t.remove(
                 (Query().id == wanted) & Query().parked_reason.exists()))
         return bool(removed)
+
+    def held(self) -> list[dict[str, Any]]:
+        """Entries not refused themselves, waiting behind a parked version of their record."""
+        with self._guard:
+            docs = self._coll.docs(self._coll.logical(self._PART))
+        blocked = {d["record_id"] for d in docs if d.get("parked_reason")}
+        return [copy.deepcopy(d) for d in docs
+                if d["record_id"] in blocked and not d.get("parked_reason")]
+
+    def withdraw(self, entry_ids: Iterable[str]) -> int:
+        """Remove entries, whatever their state, that will not be sent after all (the
+        participant resolved a conflict; the record itself stays on the phone)."""
+        wanted = [r.check_uuid("entry_ids", entry_id) for entry_id in entry_ids]
+        if not wanted:
+            return 0
+        logical = self._coll.logical(self._PART)
+        with self._guard:
+            removed = self._coll.mutate(logical, lambda t: t.remove(Query().id.one_of(wanted)))
+        return len(removed)
 
     def parked(self) -> list[dict[str, Any]]:
         with self._guard:

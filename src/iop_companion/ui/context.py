@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import flet as ft
 
+from iop_companion.services.care_status import care_status
 from iop_companion.services.clinic_link import LinkStatus
 from iop_companion.services.container import AppServices
 
@@ -43,3 +44,12 @@ def use_navigator() -> Navigator:
     navigator = ft.use_context(NavigatorContext)
     assert navigator is not None, "NavigatorContext is provided by the app shell"
     return navigator
+
+
+def use_care_wording(key: str) -> str:
+    """The text of `key`, or of its ".after_care" variant once the participant has been
+    discharged: texts that promise the care team will see something must stop saying so."""
+    services = use_services()
+    store = services.account.store
+    discharged = store is not None and care_status(store, services.clock()).discharged
+    return services.t(f"{key}.after_care" if discharged else key)

@@ -30,15 +30,17 @@ def time_range(t: Translator, start: datetime, end: datetime, zone: tzinfo) -> s
 
 def moment_label(t: Translator, moment: datetime, zone: tzinfo, now: datetime) -> str:
     """'today at 9:00 AM' or 'Tuesday, November 24 at 4:00 PM', to use inside a sentence."""
-    day = moment.astimezone(zone).date()
-    today = now.astimezone(zone).date()
-    if day == today:
-        day_text = t.t("date.today_inline")
-    elif (day - today).days == 1:
-        day_text = t.t("date.tomorrow_inline")
-    else:
-        day_text = day_label(t, day, today)
+    day_text = day_inline(t, moment.astimezone(zone).date(), now.astimezone(zone).date())
     return t.t("date.at", day=day_text, time=clock_time(t, moment, zone))
+
+
+def day_inline(t: Translator, day: date, today: date) -> str:
+    """'today', 'tomorrow' or 'Tuesday, November 24', to use inside a sentence."""
+    if day == today:
+        return t.t("date.today_inline")
+    if (day - today).days == 1:
+        return t.t("date.tomorrow_inline")
+    return day_label(t, day, today)
 
 
 def sentence_start(text: str) -> str:

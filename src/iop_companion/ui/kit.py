@@ -25,7 +25,8 @@ def on_activity(listener: Callable[[], None]) -> None:
     _activity_listeners.append(listener)
 
 
-def _tracked(handler: Handler | None) -> Callable[..., Any] | None:
+def tracked(handler: Handler | None) -> Callable[..., Any] | None:
+    """The handler, counting each use as activity (so the idle lock stays away)."""
     if handler is None:
         return None
     if inspect.iscoroutinefunction(handler):
@@ -50,20 +51,20 @@ def _button_style() -> ft.ButtonStyle:
 
 def primary_button(label: str, on_click: Handler | None, icon: ft.IconData | None = None,
                    *, disabled: bool = False, expand: bool = False) -> ft.Control:
-    return ft.FilledButton(label, icon=icon, on_click=_tracked(on_click), disabled=disabled,
+    return ft.FilledButton(label, icon=icon, on_click=tracked(on_click), disabled=disabled,
                            height=MIN_TOUCH, style=_button_style(),
                            expand=True if expand else None)  # False would wrap it in Expanded
 
 
 def secondary_button(label: str, on_click: Handler | None, icon: ft.IconData | None = None,
                      *, disabled: bool = False, expand: bool = False) -> ft.Control:
-    return ft.OutlinedButton(label, icon=icon, on_click=_tracked(on_click), disabled=disabled,
+    return ft.OutlinedButton(label, icon=icon, on_click=tracked(on_click), disabled=disabled,
                              height=MIN_TOUCH, style=_button_style(),
                            expand=True if expand else None)  # False would wrap it in Expanded
 
 
 def text_button(label: str, on_click: Handler | None, icon: ft.IconData | None = None) -> ft.Control:
-    return ft.TextButton(label, icon=icon, on_click=_tracked(on_click), height=MIN_TOUCH,
+    return ft.TextButton(label, icon=icon, on_click=tracked(on_click), height=MIN_TOUCH,
                          style=_button_style())
 
 
@@ -80,7 +81,7 @@ def icon_action(icon: ft.IconData, label: str, on_click: Handler) -> ft.Control:
     # through Semantics and hide the inner duplicate.
     return ft.Semantics(
         label=label, button=True, container=True, exclude_semantics=True,
-        content=ft.IconButton(icon, tooltip=label, on_click=_tracked(on_click),
+        content=ft.IconButton(icon, tooltip=label, on_click=tracked(on_click),
                               width=MIN_TOUCH, height=MIN_TOUCH),
     )
 
@@ -163,7 +164,7 @@ def text_field(label: str, text: ft.MutableRef[str], *,
         label=label,
         value=text.current,
         on_change=changed,
-        on_submit=_tracked(on_submit),
+        on_submit=tracked(on_submit),
         password=password,
         can_reveal_password=password,
         keyboard_type=ft.KeyboardType.NUMBER if numeric else None,
@@ -194,7 +195,7 @@ def scale_picker(label: str, value: int | None, on_select: Callable[[int], None]
         # The digit is what shows; "Mood 6" is what a screen reader says.
         face = ft.Text(str(n), semantics_label=f"{label} {n}")
         button = ft.FilledButton if chosen else ft.OutlinedButton
-        return button(face, on_click=_tracked(lambda: on_select(n)), width=MIN_TOUCH,
+        return button(face, on_click=tracked(lambda: on_select(n)), width=MIN_TOUCH,
                       height=MIN_TOUCH, style=style)
 
     heading_text = f"{label}: {value}" if value is not None else label
@@ -225,7 +226,7 @@ def choice_chips(label: str, options: list[tuple[str, str]], selected: str | Non
         return ft.Semantics(
             selected=chosen,
             content=button(face, icon=ft.Icons.CHECK if chosen else None,
-                           on_click=_tracked(lambda: on_select(value)), height=MIN_TOUCH),
+                           on_click=tracked(lambda: on_select(value)), height=MIN_TOUCH),
         )
 
     return ft.Column(

@@ -14,11 +14,14 @@ from iop_companion.services.container import AppServices
 from iop_companion.services.record_versions import note_deliveries
 from iop_companion.services.sync_runner import SyncAttempt, SyncRunner
 from iop_companion.ui import kit
+from iop_companion.ui.aftercare.view import AftercarePlanEditScreen, AftercarePlanScreen
 from iop_companion.ui.check_in.view import CheckInScreen
 from iop_companion.ui.context import Navigator, NavigatorContext, ServicesContext
 from iop_companion.ui.family.view import FamilyHomeScreen
+from iop_companion.ui.goals.view import GoalEditScreen, GoalsScreen
 from iop_companion.ui.help.view import HelpScreen, SafetyPlanEditScreen, SafetyPlanScreen
 from iop_companion.ui.journal.view import JournalScreen
+from iop_companion.ui.learn.reader import ModuleScreen
 from iop_companion.ui.learn.view import LearnScreen
 from iop_companion.ui.lock.view import LockScreen
 from iop_companion.ui.measures.view import MeasureScreen
@@ -106,6 +109,11 @@ PAGE_SCREENS: dict[str, Callable[[], ft.Control]] = {
     "relapse_plan": RelapsePlanScreen,
     "relapse_plan_edit": RelapsePlanEditScreen,
     "lapse_review": LapseReviewScreen,
+    "aftercare_plan": AftercarePlanScreen,
+    "aftercare_plan_edit": AftercarePlanEditScreen,
+    "goals": GoalsScreen,
+    "goal_edit": GoalEditScreen,
+    "module": ModuleScreen,
     "settings": SettingsScreen,
     "check_in": CheckInScreen,
     "safety_flow": SafetyFlowScreen,

@@ -22,7 +22,7 @@ from iop_companion.services.recovery import plan_choices
 from iop_companion.services.safety import raise_safety_flag
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
-from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.context import use_care_wording, use_navigator, use_services
 from iop_companion.ui.recovery.check_in_section import CHIP_GROUPS, plan_check_in_section
 
 UNSAVED_KEY = "check_in"
@@ -121,7 +121,7 @@ def CheckInScreen() -> ft.Control:
                   else ("yes" if draft.thoughts_of_self_harm else "no"))
     controls: list[ft.Control] = [
         kit.heading(t("checkin.title")),
-        kit.body(t("checkin.intro"), muted=True),
+        kit.body(use_care_wording("checkin.intro"), muted=True),
         kit.scale_picker(t("checkin.mood"), draft.mood, lambda v: update(mood=v),
                             low_text=t("checkin.mood.low"), high_text=t("checkin.mood.high")),
         kit.scale_picker(t("checkin.craving"), draft.craving, lambda v: update(craving=v),

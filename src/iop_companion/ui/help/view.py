@@ -8,10 +8,12 @@ from iop_companion.domain.crisis import CrisisContact, web_link
 from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.domain.safety_plan import plan_problems, plan_record
 from iop_companion.platform.links import sms_uri, tel_uri
+from iop_companion.services.care_status import care_status
 from iop_companion.services.safety import raise_safety_flag
 from iop_companion.services.safety_plan_sharing import save_safety_plan
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
+from iop_companion.ui.aftercare.view import clinic_contact_lines
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.recovery.sharing import share_card
 
@@ -59,7 +61,14 @@ def HelpScreen() -> ft.Control:
         plan_section.append(kit.body(t("help.family_note"), muted=True))
     elif unlocked:
         store = services.account.store
-        if store is not None and services.clinic.enrolment(store) is not None:
+        care = care_status(store, services.clock()) if store is not None else None
+        if care is not None and care.discharged:
+            # The clinic no longer gets anything from this app: never pretend to send.
+            plan_section.append(kit.card(
+                kit.subheading(t("ended.help.title")),
+                *clinic_contact_lines(services, "ended.help.body"),
+            ))
+        elif store is not None and care is not None and care.enrolled:
             def ask_for_support() -> None:
                 raise_safety_flag(store, SafetyTrigger.PARTICIPANT_REQUEST, services.clock())
                 navigator.open("safety_flow")
@@ -127,8 +136,11 @@ def SafetyPlanScreen() -> ft.Control:
         sections.append(kit.card(kit.subheading(t("safety.most_important")),
                                  kit.body(plan["most_important"]), tone="primary"))
     assert store is not None  # a plan was read from it above
-    return kit.screen(kit.heading(t("safety.title")), *sections, edit,
-                      share_card(services, navigator, store))
+    # After discharge nothing is shared any more, whatever was chosen: say so instead.
+    sharing = (kit.card(kit.subheading(t("ended.title")), kit.body(t("ended.safety_plan")))
+               if care_status(store, services.clock()).discharged
+               else share_card(services, navigator, store))
+    return kit.screen(kit.heading(t("safety.title")), *sections, edit, sharing)
 
 
 @ft.component

@@ -29,6 +29,20 @@ def JournalScreen() -> ft.Control:
         kit.secondary_button(t("journal.relapse_plan.open"),
                              lambda: navigator.open("relapse_plan"), ft.Icons.ROUTE_OUTLINED),
     )
+    # My aftercare plan (for after the program), built with the clinic: next to the other plan.
+    aftercare_card = kit.card(
+        kit.subheading(t("journal.aftercare.title")),
+        kit.body(t("journal.aftercare.body")),
+        kit.secondary_button(t("aftercare.open"), lambda: navigator.open("aftercare_plan"),
+                             ft.Icons.ROUTE_OUTLINED),
+    )
+    # My treatment goals, agreed with my therapist: beside the plan, one tap away.
+    goals_card = kit.card(
+        kit.subheading(t("journal.goals.title")),
+        kit.body(t("journal.goals.body")),
+        kit.secondary_button(t("journal.goals.open"), lambda: navigator.open("goals"),
+                             ft.Icons.FLAG_OUTLINED),
+    )
     reviews = [kit.card(
         kit.subheading(t("journal.lapse_heading", when=moment_label(
             services.translator, datetime.fromisoformat(review["created_at"]), zone, now))),
@@ -39,6 +53,8 @@ def JournalScreen() -> ft.Control:
         return kit.screen(
             kit.heading(t("journal.title")),
             plan_card,
+            aftercare_card,
+            goals_card,
             kit.empty_state(ft.Icons.EDIT_NOTE, t("journal.empty.title"), t("journal.empty.body"),
                             kit.primary_button(t("today.checkin.start"),
                                                lambda: navigator.open("check_in"),
@@ -64,6 +80,8 @@ def JournalScreen() -> ft.Control:
         kit.heading(t("journal.title")),
         kit.body(t("journal.intro"), muted=True),
         plan_card,
+        aftercare_card,
+        goals_card,
         *reviews,
         *cards,
     )

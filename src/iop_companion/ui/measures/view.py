@@ -23,7 +23,7 @@ from iop_companion.domain.measures import (
 )
 from iop_companion.services.measures import SELF_REPORT_MEASURES, MeasureOutcome, complete_measure
 from iop_companion.ui import kit
-from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.context import use_care_wording, use_navigator, use_services
 
 # BAM items 4 and 5: heavy-drinking days cannot outnumber drinking days.
 ALCOHOL_DAYS_ITEM, HEAVY_DRINKING_ITEM = 4, 5
@@ -190,10 +190,10 @@ def MeasureResultView(spec: MeasureSpec, outcome: MeasureOutcome) -> ft.Control:
         details = _bam_details(t, spec, outcome.bam)
     return kit.screen(
         kit.heading(t(spec.title_key)),
-        kit.card(kit.subheading(t("questionnaire.result.title")), kit.body(t(outcome.summary_key)),
-                 tone="primary"),
+        kit.card(kit.subheading(t("questionnaire.result.title")),
+                 kit.body(use_care_wording(outcome.summary_key)), tone="primary"),
         *details,
-        kit.body(t("questionnaire.result.not_a_diagnosis"), muted=True),
+        kit.body(use_care_wording("questionnaire.result.not_a_diagnosis"), muted=True),
         kit.primary_button(t("questionnaire.result.done"), navigator.back, ft.Icons.CHECK),
     )
 

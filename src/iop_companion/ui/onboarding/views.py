@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import flet as ft
 
+from iop_companion.services.aftercare import share_aftercare_plan_on_connecting
+from iop_companion.services.goals import share_goals_on_connecting
 from iop_companion.services.recovery import share_plan_on_connecting
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
@@ -80,6 +82,8 @@ def ConnectClinicScreen(finish: Callable[[], None], *, first_run: bool) -> ft.Co
             set_problem(f"{text} {outcome.detail}" if outcome.detail else text)
             return
         share_plan_on_connecting(store, services.clock())
+        share_aftercare_plan_on_connecting(store, services.clock())
+        share_goals_on_connecting(store, services.clock())
         navigator.sync_soon()
         profile = services.clinic.profile(store) or {}
         navigator.notify(t("connect.done", clinic=profile.get("name", "")))

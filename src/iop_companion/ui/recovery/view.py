@@ -11,10 +11,11 @@ from iop_companion.domain.relapse_plan import (
     plan_is_empty,
     relapse_plan_problems,
 )
+from iop_companion.services.care_status import clinic_receives_data
 from iop_companion.services.recovery import save_lapse_review, save_relapse_plan
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
-from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.context import use_care_wording, use_navigator, use_services
 
 
 @ft.component
@@ -45,7 +46,8 @@ def RelapsePlanScreen() -> ft.Control:
             *([kit.body(f"• {item}") for item in items]
               or [kit.body(t("relapse.section_empty"), muted=True)]),
         ))
-    enrolled = services.clinic.enrolment(store) is not None
+    # "Your clinic gets the new version" only while it still receives data (not after discharge).
+    enrolled = clinic_receives_data(store, services.clock())
     return kit.screen(
         kit.heading(t("relapse.title")),
         kit.body(t("relapse.intro"), muted=True),
@@ -147,7 +149,7 @@ def LapseReviewScreen() -> ft.Control:
     return kit.screen(
         kit.heading(t("lapse.title")),
         kit.body(t("lapse.intro")),
-        kit.body(t("lapse.private"), muted=True, size=13),
+        kit.body(use_care_wording("lapse.private"), muted=True, size=13),
         *fields,
         kit.message(save_error),
         ft.Row([kit.primary_button(t("lapse.save"), save, ft.Icons.CHECK),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from iop_companion.services.care_status import care_status
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.help.view import contact_card
@@ -17,11 +18,16 @@ def SafetyFlowScreen() -> ft.Control:
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    enrolled = store is not None and services.clinic.enrolment(store) is not None
+    care = care_status(store, services.clock()) if store is not None else None
     profile = (services.clinic.profile(store) if store is not None else None) or {}
     contacts = services.crisis_contacts()
-    notice = (t("safety_flow.clinic_told", clinic=profile.get("name", ""))
-              if enrolled else t("safety_flow.no_clinic"))
+    # Honest about who was told: after discharge the app told no one (services/safety.py).
+    if care is not None and care.clinic_receives_data:
+        notice = t("safety_flow.clinic_told", clinic=profile.get("name", ""))
+    elif care is not None and care.discharged:
+        notice = t("safety_flow.discharged", clinic=profile.get("name", ""))
+    else:
+        notice = t("safety_flow.no_clinic")
     return kit.screen(
         kit.heading(t("safety_flow.title")),
         kit.body(t("safety_flow.intro")),

@@ -4,11 +4,15 @@ what really happened."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 
 import flet as ft
 
+from iop_companion.services import shared_records
 from iop_companion.services.clinic_link import LinkState
+from iop_companion.services.container import AppServices
 from iop_companion.store import Store
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
@@ -16,7 +20,8 @@ from iop_companion.ui.formatting import moment_label
 from iop_companion.ui.schedule.view import status_line, use_sync_now
 
 KNOWN_KINDS = ("check_in", "safety_flag", "measure_result", "relapse_plan", "safety_plan",
-               "lapse_review")
+               "lapse_review", "treatment_goal", "goal_rating", "aftercare_plan",
+               "homework_done", "module_read")
 
 
 @ft.component
@@ -31,6 +36,17 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
         store.outbox.send_again(entry_id)
         navigator.data_changed()
         navigator.sync_soon()
+
+    def keep_mine(entry_id: str) -> None:
+        shared_records.keep_mine(store, entry_id, services.clock())
+        navigator.notify(t("sync.conflict.kept_mine"))
+        navigator.data_changed()
+        navigator.sync_soon()
+
+    def use_theirs(entry_id: str) -> None:
+        shared_records.use_clinic_version(store, entry_id, services.clock())
+        navigator.notify(t("sync.conflict.used_theirs"))
+        navigator.data_changed()
 
     def keep_here(entry_id: str) -> None:
         # The record stays in the app (Journal, export); only the sending stops.
@@ -60,15 +76,8 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
                                                         now)),
                                     size=14, weight=ft.FontWeight.W_600, expand=True)],
                            spacing=8),
-                    kit.body(entry.get("parked_reason", ""), muted=True, size=13),
-                    ft.Row([
-                        kit.text_button(t("sync.attention.send_again"),
-                                        lambda entry_id=entry["id"]: send_again(entry_id),
-                                        ft.Icons.REFRESH),
-                        kit.text_button(t("sync.attention.keep_here"),
-                                        lambda entry_id=entry["id"]: keep_here(entry_id),
-                                        ft.Icons.PHONE_ANDROID),
-                    ], wrap=True, spacing=4),
+                    *_entry_details(services, store, entry, send_again, keep_here, keep_mine,
+                                    use_theirs),
                 ], spacing=2),
             ))
     if status.state is LinkState.NOT_AUTHORISED:
@@ -80,3 +89,43 @@ def SyncStatus(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
             t("sync.now.busy") if busy else t("sync.now"), sync_now, ft.Icons.SYNC,
             disabled=busy))
     return ft.Column(controls, spacing=8)
+
+
+def _entry_details(services: AppServices, store: Store, entry: dict[str, Any],
+                   send_again: Callable[[str], None], keep_here: Callable[[str], None],
+                   keep_mine: Callable[[str], None],
+                   use_theirs: Callable[[str], None]) -> list[ft.Control]:
+    """Why the clinic set the entry aside, and what the participant can do about it."""
+    t = services.t
+    entry_id = entry["id"]
+    if not entry.get("conflict_latest"):
+        return [
+            kit.body(entry.get("parked_reason", ""), muted=True, size=13),
+            ft.Row([
+                kit.text_button(t("sync.attention.send_again"), lambda: send_again(entry_id),
+                                ft.Icons.REFRESH),
+                kit.text_button(t("sync.attention.keep_here"), lambda: keep_here(entry_id),
+                                ft.Icons.PHONE_ANDROID),
+            ], wrap=True, spacing=4),
+        ]
+    # Both sides changed the record: show both choices, never pick one silently.
+    controls: list[ft.Control] = [kit.body(t("sync.conflict.body"), muted=True, size=13)]
+    summary = _summary(entry["conflict_latest"].get("payload") or {})
+    if summary:
+        controls.append(kit.body(t("sync.conflict.theirs", summary=summary), size=13))
+    buttons = [kit.text_button(t("sync.conflict.keep_mine"), lambda: keep_mine(entry_id),
+                               ft.Icons.PERSON_OUTLINE)]
+    if shared_records.can_use_clinic_version(store, entry):
+        buttons.append(kit.text_button(t("sync.conflict.use_theirs"),
+                                       lambda: use_theirs(entry_id), ft.Icons.GROUPS_OUTLINED))
+    controls.append(ft.Row(buttons, wrap=True, spacing=4))
+    return controls
+
+
+def _summary(payload: dict[str, Any]) -> str:
+    """A line that tells the clinic's version apart: a goal's title, or a plan's first items."""
+    if isinstance(payload.get("title"), str):
+        return payload["title"][:120]
+    items = [item for value in payload.values() if isinstance(value, list)
+             for item in value if isinstance(item, str)]
+    return ", ".join(items[:3])[:120]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import flet as ft
 
+from iop_companion.services.care_status import care_status
 from iop_companion.services.clinic_link import LinkState
 from iop_companion.services.my_data import export_file
 from iop_companion.ui import kit
+from iop_companion.ui.aftercare.view import clinic_contact_lines, discharge_note
 from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.settings.family_sharing import FamilySharingCard
 from iop_companion.ui.settings.reminder import ReminderCard
 from iop_companion.ui.settings.sync_card import SyncStatus
 
@@ -84,6 +87,7 @@ def MyDataCard(on_removed) -> ft.Control:
             page.pop_dialog()
             services.account.remove_from_device()
             services.preferences.clear()
+            services.unsaved_forms.clear()  # half-typed forms go with everything else
             on_removed()
 
         page.show_dialog(ft.AlertDialog(
@@ -150,12 +154,19 @@ def SettingsScreen() -> ft.Control:
                                ft.Icons.LINK),
         )
     else:
+        care = care_status(store, now)
+        # After discharge: say plainly what changed, and how to reach the clinic now.
+        program_ended = ([kit.body(discharge_note(services, care)),
+                          kit.body(t("ended.keeps_working")),
+                          *clinic_contact_lines(services, "ended.crisis")]
+                         if care.discharged else [])
         clinic_card = kit.card(
             kit.subheading(t("settings.clinic.title")),
             ft.Text((profile or {}).get("name", ""), size=16, weight=ft.FontWeight.W_600),
             kit.body((profile or {}).get("address", ""), muted=True),
             kit.body(t("settings.clinic.phone", phone=(profile or {}).get("phone", "")),
                      muted=True),
+            *program_ended,
             SyncStatus(store, now, zone),
         )
     minutes = int(services.account.idle_lock_seconds // 60)
@@ -164,6 +175,8 @@ def SettingsScreen() -> ft.Control:
         clinic_card,
         # A family member's phone has no check-ins to be reminded of.
         *([ReminderCard()] if services.role != "family" else []),
+        *([FamilySharingCard(store, now, zone)]
+          if services.role != "family" and status.state is not LinkState.NOT_ENROLLED else []),
         kit.card(
             kit.subheading(t("settings.security.title")),
             kit.body(t("settings.security.idle", minutes=minutes)),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import flet as ft
 
+from iop_companion.domain.aftercare import aftercare_prompt_due, plan_is_empty
 from iop_companion.domain.check_in import latest_on_day
 from iop_companion.domain.lapse import USE_WINDOW_DAYS, use_day_counts
 from iop_companion.domain.schedule import (
@@ -13,9 +14,15 @@ from iop_companion.domain.schedule import (
     next_session,
     session_from_record,
 )
+from iop_companion.services.care_status import care_status
 from iop_companion.services.clinic_link import LinkState
 from iop_companion.services.measures import measures_due
 from iop_companion.ui import kit
+from iop_companion.ui.aftercare.view import (
+    aftercare_prompt_card,
+    next_meeting_line,
+    program_ended_card,
+)
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import clock_time, moment_label, sentence_start, time_range
 from iop_companion.ui.schedule.view import session_kind_label, status_line
@@ -124,8 +131,12 @@ def TodayScreen() -> ft.Control:
             due_lines.append(kit.body(t("today.measures.done", title=title, when=moment_label(
                 services.translator, item.last_completed, zone, now), next=moment_label(
                 services.translator, item.next_due, zone, now)), muted=True))
+    care = care_status(store, now)
+    # After discharge the questionnaires are the participant's own: no one else sees them.
     measures_card = kit.card(kit.subheading(t("today.measures.title")),
-                             kit.body(t("today.measures.explain"), muted=True), *due_lines)
+                             kit.body(t("aftercare.ended.measures_explain" if care.discharged
+                                        else "today.measures.explain"), muted=True),
+                             *due_lines)
 
     week_cards: list[ft.Control] = []
     if sessions:
@@ -133,6 +144,24 @@ def TodayScreen() -> ft.Control:
         week_cards.append(kit.card(
             kit.subheading(t("today.week.title")),
             kit.body(t("today.week.summary", count=count, hours=f"{hours:g}")),
+        ))
+
+    # Near the program's end, and after it: the aftercare plan, and plain words on what
+    # discharge means for this app.
+    aftercare_plan = store.aftercare_plan.get()
+    program_end_cards: list[ft.Control] = []  # news: shown above the day's check-in
+    if care.discharged:
+        program_end_cards.append(program_ended_card(services, care, navigator=navigator))
+    elif aftercare_prompt_due(enrolment, care.today) and plan_is_empty(aftercare_plan):
+        program_end_cards.append(aftercare_prompt_card(services, navigator, care))
+    meeting_cards: list[ft.Control] = []
+    meeting = next_meeting_line(services, aftercare_plan, now, key="aftercare.next_meeting.card")
+    if meeting and (care.discharged or aftercare_prompt_due(enrolment, care.today)):
+        meeting_cards.append(kit.card(
+            kit.subheading(t("aftercare.next_meeting.title")),
+            kit.body(meeting),
+            kit.text_button(t("aftercare.open"), lambda: navigator.open("aftercare_plan"),
+                            ft.Icons.ROUTE_OUTLINED),
         ))
 
     set_aside = services.account.quarantine_reports()
@@ -148,11 +177,14 @@ def TodayScreen() -> ft.Control:
         *warnings,
         kit.body(t("today.date", weekday=t(f"weekday.{local_now.weekday()}"),
                    month=t(f"month.{local_now.month}"), day=local_now.day), muted=True),
+        *program_end_cards,
         check_in_card,
         *trend_cards(services.translator, store, zone, now),
         *use_days_cards,
         measures_card,
-        session_card,
+        *meeting_cards,
+        # After discharge, "no sessions planned" is no news: the card above says why.
+        *([session_card] if upcoming_session is not None or not care.discharged else []),
         *week_cards,
         status_line(services, status, now, zone),
     )
