@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +38,14 @@ WEDNESDAY_MORNING = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def clinician_headers(client: TestClient, email: str) -> dict[str, str]:
+    """Sign in as the clinician `email` (password CLINICIAN_PASSWORD): their auth header."""
+    response = client.post("/api/v1/clinician/sessions",
+                           json={"email": email, "password": CLINICIAN_PASSWORD})
+    assert response.status_code == 201, response.text
+    return bearer(response.json()["access_token"])
 
 
 class FakeClock:

@@ -18,18 +18,12 @@ from iop_companion.sync.protocol import (
     PushResponse,
     assignment_answer_id,
 )
-from tests.clinic.clinic_testing import CLINICIAN_PASSWORD, FakeClock, Records, bearer
+from tests.clinic.clinic_testing import FakeClock, Records, bearer, clinician_headers
 from tests.clinic.sync_records import PUSH, record
 
 CHANGES = "/api/v1/participant/changes"
 MODULE = "riding-out-cravings"
 
-
-def _sign_in(client: TestClient, email: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/clinician/sessions", json={"email": email, "password": CLINICIAN_PASSWORD})
-    assert response.status_code == 201, response.text
-    return bearer(response.json()["access_token"])
 
 
 class _Setting:
@@ -43,8 +37,8 @@ class _Setting:
         self.riley = records.participant(clinic, "Riley")
         self.sam_token = enrol(records.code(self.sam))
         self.riley_token = enrol(records.code(self.riley))
-        self.morgan = _sign_in(client, "morgan@northside.example")
-        self.casey = _sign_in(client, "casey@eastside.example")
+        self.morgan = clinician_headers(client, "morgan@northside.example")
+        self.casey = clinician_headers(client, "casey@eastside.example")
         self.base = f"/api/v1/clinician/participants/{self.sam.id}"
 
 

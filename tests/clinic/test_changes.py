@@ -18,18 +18,11 @@ from iop_companion.clinic.changes import publish_program
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID, seed_demo
 from iop_companion.clinic.models import AuditEntry, Participant, PublishedChange
 from iop_companion.sync.protocol import ChangesResponse, ScheduledSession
-from tests.clinic.clinic_testing import CLINICIAN_PASSWORD, FakeClock, Records, bearer
+from tests.clinic.clinic_testing import FakeClock, Records, bearer, clinician_headers
 
 CHANGES = "/api/v1/participant/changes"
 SCHEDULE = "/api/v1/clinician/schedule"
 
-
-def _sign_in(client: TestClient, email: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/clinician/sessions", json={"email": email, "password": CLINICIAN_PASSWORD}
-    )
-    assert response.status_code == 201, response.text
-    return bearer(response.json()["access_token"])
 
 
 def _session_body(clock: FakeClock, **changes: Any) -> dict[str, Any]:
@@ -63,7 +56,7 @@ class _Clinic:
         self.riley = records.participant(clinic, "Riley")
         self.sam_token = enrol(records.code(self.sam))
         self.riley_token = enrol(records.code(self.riley))
-        self.clinician = _sign_in(client, "morgan@northside.example")
+        self.clinician = clinician_headers(client, "morgan@northside.example")
 
 
 @pytest.fixture
@@ -205,7 +198,7 @@ def test_clinicians_publish_only_to_their_own_clinic(
     client: TestClient, setting: _Clinic, records: Records, clock: FakeClock
 ) -> None:
     records.clinician(records.clinic("Southside Clinic"), "jo@southside.example")
-    outsider = _sign_in(client, "jo@southside.example")
+    outsider = clinician_headers(client, "jo@southside.example")
     ours = client.post(SCHEDULE, json=_session_body(clock), headers=setting.clinician).json()
 
     for response in (

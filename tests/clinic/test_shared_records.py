@@ -16,18 +16,12 @@ from iop_companion.sync.protocol import (
     RecordVersion,
     aftercare_plan_id,
 )
-from tests.clinic.clinic_testing import CLINICIAN_PASSWORD, Records, bearer
+from tests.clinic.clinic_testing import Records, bearer, clinician_headers
 from tests.clinic.sync_records import PUSH, record
 
 CHANGES = "/api/v1/participant/changes"
 STAMP = "2026-03-04T14:55:00+00:00"
 
-
-def _sign_in(client: TestClient, email: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/clinician/sessions", json={"email": email, "password": CLINICIAN_PASSWORD})
-    assert response.status_code == 201, response.text
-    return bearer(response.json()["access_token"])
 
 
 class _Setting:
@@ -40,8 +34,8 @@ class _Setting:
         records.clinician(other, email="casey@eastside.example")
         self.sam = records.participant(clinic, "Sam")
         self.sam_token = enrol(records.code(self.sam))
-        self.morgan = _sign_in(client, "morgan@northside.example")
-        self.casey = _sign_in(client, "casey@eastside.example")
+        self.morgan = clinician_headers(client, "morgan@northside.example")
+        self.casey = clinician_headers(client, "casey@eastside.example")
         self.base = f"/api/v1/clinician/participants/{self.sam.id}"
 
 

@@ -17,13 +17,13 @@ from .durable import atomic_write, ensure_dir
 from .errors import StoreError, StoreLocked, ValidationError
 from .export import build_export, render_html
 from .goals import GoalRatingRepository, TreatmentGoalRepository
+from .migrations import MigrationPlan, run_migrations
 from .published import (
     AssignmentAnswerRepository,
     ConsentRepository,
     HomeworkRepository,
     ModuleAssignmentRepository,
 )
-from .migrations import MigrationPlan, run_migrations
 from .quarantine import Quarantine
 from .recovery import LapseReviewRepository, RelapsePlanRepository
 from .repositories import (

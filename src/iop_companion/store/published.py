@@ -14,7 +14,7 @@ from typing import Any
 
 from . import records as r
 from .errors import ValidationError
-from .repositories import _Repository
+from .repositories import _Repository, upsert_by_id
 
 _ITEM_MAX_BYTES = 16 * 1024
 
@@ -34,17 +34,8 @@ class PublishedItemsRepository(_Repository):
         cleaned = [self._stored(item, stamp) for item in upserts]
         removed = {str(r.text("id", item_id, 100, multiline=False, allow_empty=False))
                    for item_id in removed_ids}
-        logical = self._coll.logical(self._PART)
         with self._guard:
-            by_id = {doc["id"]: doc for doc in self._coll.docs(logical)}
-            for doc in cleaned:
-                previous = by_id.get(doc["id"])
-                if previous is not None:
-                    doc["created_at"] = previous.get("created_at", stamp)
-                by_id[doc["id"]] = doc
-            for item_id in removed:
-                by_id.pop(item_id, None)
-            self._coll.replace(logical, dict(enumerate(by_id.values(), start=1)))
+            upsert_by_id(self._coll, self._coll.logical(self._PART), cleaned, removed, stamp)
 
     def replace_all(self, items: Sequence[Mapping[str, Any]]) -> None:
         """Replace every item in one atomic write (a clinic restored from a backup)."""

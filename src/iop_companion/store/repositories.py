@@ -221,6 +221,21 @@ class CheckInRepository(_Repository):
         raise ValidationError("id", "is already used by a different check-in")
 
 
+def upsert_by_id(coll: Collection, logical: str, docs: Sequence[dict[str, Any]],
+                 removed: Iterable[str], stamp: str) -> None:
+    """Add or replace `docs` by id (each keeps the created_at of the one it replaces),
+    then drop the `removed` ids, in one atomic write. The caller holds the guard."""
+    by_id = {doc["id"]: doc for doc in coll.docs(logical)}
+    for doc in docs:
+        previous = by_id.get(doc["id"])
+        if previous is not None:
+            doc["created_at"] = previous.get("created_at", stamp)
+        by_id[doc["id"]] = doc
+    for item_id in removed:
+        by_id.pop(item_id, None)
+    coll.replace(logical, dict(enumerate(by_id.values(), start=1)))
+
+
 def _time_order(doc: Mapping[str, Any]) -> tuple[str, str]:
     return (str(doc.get("created_at", "")), str(doc.get("id", "")))
 
@@ -266,17 +281,8 @@ class ScheduleRepository(_Repository):
         cleaned = [self._stored_session(session, stamp) for session in upserts]
         removed = {str(r.text("id", session_id, 100, multiline=False, allow_empty=False))
                    for session_id in removed_ids}
-        logical = self._coll.logical(self._PART)
         with self._guard:
-            by_id = {doc["id"]: doc for doc in self._coll.docs(logical)}
-            for doc in cleaned:
-                previous = by_id.get(doc["id"])
-                if previous is not None:
-                    doc["created_at"] = previous.get("created_at", stamp)
-                by_id[doc["id"]] = doc
-            for session_id in removed:
-                by_id.pop(session_id, None)
-            self._coll.replace(logical, dict(enumerate(by_id.values(), start=1)))
+            upsert_by_id(self._coll, self._coll.logical(self._PART), cleaned, removed, stamp)
 
     def _stored_session(self, session: Mapping[str, Any], stamp: str) -> dict[str, Any]:
         clean = r.validate_session(session)
@@ -329,14 +335,17 @@ class SingleDocumentRepository(_Repository):
         return copy.deepcopy(docs[0]) if docs else None
 
     def save(self, plan: Mapping[str, Any]) -> dict[str, Any]:
-        clean = self._validate(plan)
+        return self._write(self._validate(plan), record_id=None)
+
+    def _write(self, clean: dict[str, Any], record_id: str | None) -> dict[str, Any]:
+        """Replace the document with `clean`, under `record_id` (None: keep its id)."""
         logical = self._coll.logical(self._PART)
         with self._guard:
             docs = self._coll.docs(logical)
             old = docs[0] if docs else {}
             stamp = self._stamp()
             record = {
-                "id": old.get("id") or r.new_id(),
+                "id": record_id or old.get("id") or r.new_id(),
                 **clean,
                 "created_at": old.get("created_at") or stamp,
                 "updated_at": stamp,
@@ -352,22 +361,8 @@ class SingleDocumentRepository(_Repository):
         id it travels under. Nothing is queued: the clinic already has it. (`author`,
         "clinic" or "participant", is not kept for plans only the participant writes.)"""
         record_id = r.check_uuid("id", record_id)
-        meta = {"id", "created_at", "updated_at", "schema_version"}
-        clean = self._validate({k: v for k, v in payload.items() if k not in meta})
-        logical = self._coll.logical(self._PART)
-        with self._guard:
-            docs = self._coll.docs(logical)
-            old = docs[0] if docs else {}
-            stamp = self._stamp()
-            record = {
-                "id": record_id,
-                **clean,
-                "created_at": old.get("created_at") or stamp,
-                "updated_at": stamp,
-                "schema_version": self._version,
-            }
-            self._coll.replace(logical, {1: record})
-        return copy.deepcopy(record)
+        clean = self._validate({k: v for k, v in payload.items() if k not in r.META_FIELDS})
+        return self._write(clean, record_id=record_id)
 
 
 class SafetyPlanRepository(SingleDocumentRepository):

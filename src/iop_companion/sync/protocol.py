@@ -448,6 +448,15 @@ class SafetyFlagPayload(_Payload):
 _ISO_TIMESTAMP_MAX = 40
 
 
+def _uuid_text(value: str) -> str:
+    """`value` if it is a UUID written as text (ids inside payloads travel as text)."""
+    try:
+        UUID(value)
+    except ValueError:
+        raise PydanticCustomError("uuid_text", "must be a UUID") from None
+    return value
+
+
 ListItem = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 ShortList = Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=120)]],
                       Field(max_length=30)]
@@ -465,12 +474,7 @@ class _StoredRecordPayload(_Payload):
     @field_validator("id")
     @classmethod
     def _uuid_text(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                UUID(value)
-            except ValueError:
-                raise PydanticCustomError("uuid_text", "must be a UUID") from None
-        return value
+        return None if value is None else _uuid_text(value)
 
     @field_validator("created_at", "updated_at")
     @classmethod
@@ -601,11 +605,7 @@ class GoalRatingPayload(_StoredRecordPayload):
     @field_validator("goal_id")
     @classmethod
     def _goal_uuid(cls, value: str) -> str:
-        try:
-            UUID(value)
-        except ValueError:
-            raise PydanticCustomError("uuid_text", "must be a UUID") from None
-        return value
+        return _uuid_text(value)
 
     @field_validator("week_of")
     @classmethod
@@ -653,11 +653,7 @@ class _AssignmentAnswer(_StoredRecordPayload):
     @field_validator("assignment_id")
     @classmethod
     def _assignment_uuid(cls, value: str) -> str:
-        try:
-            UUID(value)
-        except ValueError:
-            raise PydanticCustomError("uuid_text", "must be a UUID") from None
-        return value
+        return _uuid_text(value)
 
     @field_validator("done_on")
     @classmethod

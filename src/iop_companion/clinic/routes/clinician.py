@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
@@ -102,6 +102,7 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (404, 413, 422)
 }
 NO_SUCH_SESSION = "There is no such session."
+NO_SUCH_ALERT = "There is no such alert."
 NO_SUCH_PARTICIPANT = "There is no such participant."
 
 router = APIRouter(
@@ -137,10 +138,8 @@ def acknowledge_alert(
     """Mark the alert as seen to; acknowledging it again changes nothing."""
     alert = clinic_alert(db, clinician.clinic_id, alert_id)
     if alert is None:
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
-                       action=AuditAction.ALERT_ACKNOWLEDGE, record_type="alert",
-                       record_id=alert_id, reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such alert.")
+        _not_found(db, clinician, AuditAction.ALERT_ACKNOWLEDGE, "alert", alert_id,
+                   NO_SUCH_ALERT, now)
     repeated = alert.acknowledged_at is not None
     if not repeated:
         alert.acknowledged_at = now
@@ -165,16 +164,23 @@ def _clinic_participant(
     return participant if participant and participant.clinic_id == clinician.clinic_id else None
 
 
+def _not_found(db: DbSession, clinician: CurrentClinician, action: AuditAction,
+               record_type: str, record_id: uuid.UUID, message: str, now: datetime) -> NoReturn:
+    """Audit the attempt and answer 404, as if the thing did not exist (it may be another
+    clinic's)."""
+    commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
+                   record_type=record_type, record_id=record_id, reason="not_found")
+    raise HTTPException(status.HTTP_404_NOT_FOUND, message)
+
+
 def _participant_or_404(db: DbSession, clinician: CurrentClinician, participant_id: uuid.UUID,
                         action: AuditAction, now: datetime) -> Participant:
     """The participant if they belong to the clinician's clinic; otherwise the attempt is
     audited and the answer is 404, as if they did not exist."""
     participant = _clinic_participant(db, clinician, participant_id)
     if participant is None:
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
-                       record_type="participant", record_id=participant_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_PARTICIPANT)
+        _not_found(db, clinician, action, "participant",
+                   participant_id, NO_SUCH_PARTICIPANT, now)
     return participant
 
 
@@ -184,10 +190,7 @@ def _clinic_session_or_404(db: DbSession, clinician: CurrentClinician, session_i
     audited and the answer is 404, as if it did not exist."""
     record = clinic_session(db, clinician.clinic_id, session_id)
     if record is None:
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
-                       record_type="scheduled_session", record_id=session_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_SESSION)
+        _not_found(db, clinician, action, "scheduled_session", session_id, NO_SUCH_SESSION, now)
     return record
 
 
@@ -199,10 +202,8 @@ def create_session(
     actor = staff_actor(clinician.staff_id)
     if body.participant_id is not None and _clinic_participant(
             db, clinician, body.participant_id) is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.SESSION_CREATE,
-                       record_type="participant", record_id=body.participant_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_PARTICIPANT)
+        _not_found(db, clinician, AuditAction.SESSION_CREATE, "participant",
+                   body.participant_id, NO_SUCH_PARTICIPANT, now)
     details = SessionDetails.model_validate(body.model_dump(exclude={"participant_id"}))
     record = add_session(db, clinic_id=clinician.clinic_id, participant_id=body.participant_id,
                          details=details, now=now)
@@ -374,10 +375,8 @@ def change_goal(participant_id: uuid.UUID, goal_id: uuid.UUID, body: TreatmentGo
                                       now)
     latest = latest_version(db, participant_id, goal_id)
     if latest is None or latest.kind is not RecordKind.TREATMENT_GOAL:
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
-                       action=AuditAction.GOAL_WRITE, record_type="treatment_goal",
-                       record_id=goal_id, reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_GOAL)
+        _not_found(db, clinician, AuditAction.GOAL_WRITE, "treatment_goal", goal_id,
+                   NO_SUCH_GOAL, now)
     if body.replaces_version is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             "'replaces_version' is required: name the version you changed.")
@@ -395,10 +394,8 @@ def read_aftercare_plan(participant_id: uuid.UUID, clinician: CurrentClinician,
     plan = latest_version(db, participant_id, aftercare_plan_id(participant_id))
     actor = staff_actor(clinician.staff_id)
     if plan is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.AFTERCARE_READ,
-                       record_type="participant", record_id=participant_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_AFTERCARE_PLAN)
+        _not_found(db, clinician, AuditAction.AFTERCARE_READ, "participant",
+                   participant_id, NO_AFTERCARE_PLAN, now)
     record_audit(db, at=now, actor=actor, action=AuditAction.AFTERCARE_READ,
                  record_type="participant", record_id=participant_id)
     db.commit()
@@ -498,10 +495,8 @@ def _homework_or_404(db: DbSession, clinician: CurrentClinician, participant_id:
     _participant_or_404(db, clinician, participant_id, AuditAction.HOMEWORK_WRITE, now)
     record = participant_homework(db, participant_id, homework_id)
     if record is None:
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
-                       action=AuditAction.HOMEWORK_WRITE, record_type="homework",
-                       record_id=homework_id, reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_HOMEWORK)
+        _not_found(db, clinician, AuditAction.HOMEWORK_WRITE, "homework", homework_id,
+                   NO_SUCH_HOMEWORK, now)
     return record
 
 
@@ -564,10 +559,8 @@ def withdraw_participant_module(participant_id: uuid.UUID, assignment_id: uuid.U
     record = participant_module_assignment(db, participant_id, assignment_id)
     actor = staff_actor(clinician.staff_id)
     if record is None:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.MODULE_ASSIGN,
-                       record_type="module_assignment", record_id=assignment_id,
-                       reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ASSIGNMENT)
+        _not_found(db, clinician, AuditAction.MODULE_ASSIGN, "module_assignment",
+                   assignment_id, NO_SUCH_ASSIGNMENT, now)
     changed = withdraw_module(db, record, now)
     record_audit(db, at=now, actor=actor, action=AuditAction.MODULE_ASSIGN,
                  record_type="module_assignment", record_id=record.id,
@@ -588,9 +581,8 @@ def revoke_participant_consent(participant_id: uuid.UUID, consent_id: uuid.UUID,
     consent = db.get(Consent, consent_id)
     actor = staff_actor(clinician.staff_id)
     if consent is None or consent.participant_id != participant_id:
-        commit_failure(db, at=now, actor=actor, action=AuditAction.CONSENT_REVOKE,
-                       record_type="consent", record_id=consent_id, reason="not_found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_CONSENT)
+        _not_found(db, clinician, AuditAction.CONSENT_REVOKE, "consent",
+                   consent_id, NO_SUCH_CONSENT, now)
     repeated = consent.revoked_at is not None
     if not repeated:
         consent.revoked_at = now

@@ -29,10 +29,11 @@ def FamilySharingCard(store: Store, now: datetime, zone: tzinfo) -> ft.Control:
             kit.subheading(t("sharing.title")),
             kit.body(t("sharing.none")),
         )
+    still_sharing = any(sharing.state is not SharingState.ENDED for sharing in shown)
     return kit.card(
         kit.subheading(t("sharing.title")),
         *[_sharing_row(services, sharing, now, zone) for sharing in shown],
-        kit.body(t("sharing.how_to_stop"), muted=True, size=13),
+        *([kit.body(t("sharing.how_to_stop"), muted=True, size=13)] if still_sharing else []),
     )
 
 
