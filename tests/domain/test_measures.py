@@ -572,6 +572,8 @@ def referenced_keys() -> set[str]:
     keys |= {f"measures.phq9.band.{b.value}" for b in Band}
     keys |= {f"measures.gad7.band.{b.value}" for b in Band if b is not Band.MODERATELY_SEVERE}
     keys |= {"measures.bam.result.summary", "measures.bam.result.use_reported"}
+    # After discharge each result is shown in its ".after_care" wording (ui/context.py).
+    keys |= {f"{key}.after_care" for key in keys if ".band." in key or ".result." in key}
     return keys
 
 
@@ -588,12 +590,18 @@ def test_every_referenced_key_has_english_and_nothing_is_unused(strings):
 
 def test_result_texts_are_kind_and_never_diagnostic(strings):
     results = {k: v for k, v in strings.items() if ".band." in k or ".result." in k}
-    assert len(results) == 11
+    assert len(results) == 22  # 11 results, each also in its after-discharge wording
     for key, text in results.items():
         lowered = text.lower()
         for word in ("diagnos", "disorder", "depress", "you have ", "you are ", "abnormal"):
             assert word not in lowered, (key, word)
-        assert "care team" in lowered, key
+        if key.endswith(".after_care"):
+            # The clinic no longer sees the answers: point to other help instead.
+            assert "care team" not in lowered, key
+            if ".minimal." not in key:
+                assert any(who in lowered for who in ("doctor", "counselor", "aftercare")), key
+        else:
+            assert "care team" in lowered, key
 
 
 def test_item_texts_are_paraphrased_not_the_published_wording(strings):
