@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from iop_companion.clinic.models import AuditEntry
-from tests.clinic.clinic_testing import Records, bearer
-from tests.clinic.test_changes import _changes, _sign_in
+from tests.clinic.clinic_testing import Records, bearer, clinician_headers
+from tests.clinic.test_changes import _changes
 
 MEASURE_SCHEDULE = "/api/v1/clinician/clinic/measure-schedule"
 
@@ -24,7 +24,7 @@ def clinic_with_sam(client: TestClient, records: Records,
     clinic = records.clinic()
     records.clinician(clinic)
     sam_token = enrol(records.code(records.participant(clinic, "Sam")))
-    return _sign_in(client, "morgan@northside.example"), sam_token
+    return clinician_headers(client, "morgan@northside.example"), sam_token
 
 
 def _profile_intervals(client: TestClient, token: str) -> list[dict[str, Any]]:
