@@ -1,5 +1,5 @@
-"""Practice: homework from the care team (practice between sessions) and, until the
-guided exercises arrive, a way to the coping steps the person already wrote."""
+"""Practice: homework from the care team (practice between sessions), and a way to the
+coping steps the person already wrote in their safety plan."""
 
 from __future__ import annotations
 
