@@ -210,6 +210,14 @@ def test_the_aftercare_plan_is_one_record_built_by_both_sides(
         client: TestClient, setting: _Setting) -> None:
     assert client.get(f"{setting.base}/aftercare-plan",
                       headers=setting.morgan).status_code == 404
+    no_plan = client.put(f"{setting.base}/aftercare-plan",
+                         json={"people_to_call": ["Ana"], "replaces_version": 1},
+                         headers=setting.morgan)
+    assert no_plan.status_code == 404
+    assert no_plan.json()["detail"] == "There is no aftercare plan yet."
+    unknown = client.get(f"{setting.base}/aftercare-plans", headers=setting.morgan)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "There is nothing at this address on the clinic server."
     plan = {"continuing_care": ["Weekly therapy with Morgan, Tuesdays"],
             "support_meetings": [{"name": "SMART Recovery", "weekday": "thursday",
                                   "time": "18:30", "place": "Library room 2"}]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
@@ -39,7 +40,9 @@ async def _invalid_request(_request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code in _FRIENDLIER_DETAIL:
+    # Only Starlette's own wording ("Not Found" for an unknown address) is replaced: a
+    # route's message ("There is no such goal.") already says what is wrong.
+    if exc.status_code in _FRIENDLIER_DETAIL and exc.detail == HTTPStatus(exc.status_code).phrase:
         exc = StarletteHTTPException(
             exc.status_code, _FRIENDLIER_DETAIL[exc.status_code], headers=exc.headers
         )

@@ -91,15 +91,7 @@ def _push_one(
             db.rollback()  # gives the sequence number back
             return _replayed(db, device_id, record, now, existing, sha)
         if record.version > 1:
-            latest = db.scalar(
-                select(ParticipantRecord)
-                .where(
-                    ParticipantRecord.participant_id == participant_id,
-                    ParticipantRecord.record_id == record.id,
-                )
-                .order_by(ParticipantRecord.version.desc())
-                .limit(1)
-            )
+            latest = latest_version(db, participant_id, record.id)
             if latest is None or latest.version != record.replaces_version:
                 db.rollback()
                 return _answer(
@@ -125,8 +117,7 @@ def _push_one(
                     None,
                     "kind_changed",
                 )
-        db.add(
-            ParticipantRecord(
+        stored = ParticipantRecord(
                 server_seq=seq,
                 participant_id=participant_id,
                 device_id=device_id,
@@ -140,12 +131,10 @@ def _push_one(
                 device_created_at=record.created_at,
                 received_at=now,
             )
-        )
+        db.add(stored)
         if record.kind is RecordKind.SAFETY_FLAG:
             _raise_alert(db, participant_id, device_id, record, now)
         if record.kind in SHARED_RECORD_KINDS:
-            stored = db.get(ParticipantRecord, seq)
-            assert stored is not None
             publish_record_version(db, participant_id, _clinic_of(db, participant_id),
                                    stored, now)
         record_audit(
@@ -247,15 +236,21 @@ def _answer(
     )
 
 
-def _latest(db: Session, participant_id: uuid.UUID, record: PushRecord) -> ParticipantRecord | None:
-    """The newest stored version of the record, if it is of the same kind."""
-    latest = db.scalar(
+def latest_version(db: Session, participant_id: uuid.UUID,
+                   record_id: uuid.UUID) -> ParticipantRecord | None:
+    """The newest stored version of one of the participant's records."""
+    return db.scalar(
         select(ParticipantRecord)
         .where(ParticipantRecord.participant_id == participant_id,
-               ParticipantRecord.record_id == record.id)
+               ParticipantRecord.record_id == record_id)
         .order_by(ParticipantRecord.version.desc())
         .limit(1)
     )
+
+
+def _latest(db: Session, participant_id: uuid.UUID, record: PushRecord) -> ParticipantRecord | None:
+    """The newest stored version of the record, if it is of the same kind."""
+    latest = latest_version(db, participant_id, record.id)
     return latest if latest is not None and latest.kind == record.kind else None
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from iop_companion.clinic.changes import publish_program, publish_record_version
 from iop_companion.clinic.models import Participant, ParticipantRecord
-from iop_companion.clinic.records import content_hash
+from iop_companion.clinic.records import content_hash, latest_version
 from iop_companion.clinic.sequence import next_server_seq
 from iop_companion.sync.protocol import RecordKind, payload_problem
 
@@ -56,17 +56,6 @@ def latest_versions(db: Session, participant_id: uuid.UUID,
     return list(rows)
 
 
-def latest_version(db: Session, participant_id: uuid.UUID,
-                   record_id: uuid.UUID) -> ParticipantRecord | None:
-    return db.scalar(
-        select(ParticipantRecord)
-        .where(ParticipantRecord.participant_id == participant_id,
-               ParticipantRecord.record_id == record_id)
-        .order_by(ParticipantRecord.version.desc())
-        .limit(1)
-    )
-
-
 def write_clinic_version(
     db: Session,
     *,
@@ -81,8 +70,9 @@ def write_clinic_version(
     """Store a clinician's version of a shared record and publish it; the caller commits.
 
     Raises StaleVersion when `replaces_version` is not the newest stored version (None
-    means "a new record", refused if the record exists), InvalidContent when the
-    content does not fit its kind.
+    means "a new record", refused if the record exists; a version named for a record
+    that does not exist is StaleVersion(None)), InvalidContent when the content does
+    not fit its kind.
     """
     seq = next_server_seq(db)  # first: the lock orders this against the app's pushes
     latest = latest_version(db, participant.id, record_id)

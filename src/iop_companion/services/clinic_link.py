@@ -271,14 +271,14 @@ class ClinicLink:
                 continue
             kind = ChangeKind(change.kind)
             try:
-                data = None if change.deleted else change_data(change).model_dump(mode="json")
+                model = None if change.deleted else change_data(change)
             except ValidationError:
                 raise ChangeNotApplicable(kind.value) from None
-            if kind in _SHARED_CHANGE_KINDS and data is not None:
-                pulled = RecordVersion.model_validate(data)
-                if payload_problem(RecordKind(kind.value), pulled.payload) is not None:
+            data = model.model_dump(mode="json") if model is not None else None
+            if isinstance(model, RecordVersion):  # a version of a shared record
+                if payload_problem(RecordKind(kind.value), model.payload) is not None:
                     raise ChangeNotApplicable(kind.value)
-                shared.append((kind.value, change.id, pulled))
+                shared.append((kind.value, change.id, model))
             elif kind in _MIRRORED_KINDS:
                 mirrored[kind][change.id] = data
             elif kind is ChangeKind.SESSION:
@@ -432,7 +432,6 @@ class ClinicLink:
 
 
 _KNOWN_KINDS = frozenset(kind.value for kind in ChangeKind)
-_SHARED_CHANGE_KINDS = frozenset({ChangeKind.TREATMENT_GOAL, ChangeKind.AFTERCARE_PLAN})
 # Published items the app keeps a copy of, by id (store/published.py).
 _MIRRORED_KINDS = (ChangeKind.HOMEWORK, ChangeKind.MODULE_ASSIGNMENT, ChangeKind.CONSENT)
 

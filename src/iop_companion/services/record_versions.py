@@ -46,21 +46,15 @@ def note_clinic_version(store: Store, record_id: str, version: int,
                            {"version": version, "payload": dict(payload)})
 
 
-def _outbox_entries(store: Store, record_id: str) -> list[dict[str, Any]]:
-    outbox = store.outbox
-    return [e for e in outbox.pending() + outbox.parked() + outbox.held()
-            if e["record_id"] == record_id]
-
-
 def ever_queued(store: Store, record_id: str) -> bool:
     """Whether any version of this record was ever queued for the clinic."""
     return store.settings.get(_key(record_id)) is not None or bool(
-        _outbox_entries(store, record_id))
+        store.outbox.queued(record_id))
 
 
 def has_unsent(store: Store, record_id: str) -> bool:
     """Whether a version of this record waits in the outbox (pending or set aside)."""
-    return bool(_outbox_entries(store, record_id))
+    return bool(store.outbox.queued(record_id))
 
 
 def last_version(store: Store, record_id: str) -> int:
@@ -70,7 +64,7 @@ def last_version(store: Store, record_id: str) -> int:
     # The outbox too: if the app stopped between queueing and noting the version,
     # the queued entry still tells which number was used.
     return max([int(known.get("version", 0)), clinic.version if clinic else 0,
-                *(int(e.get("version") or 1) for e in _outbox_entries(store, record_id))])
+                *(int(e.get("version") or 1) for e in store.outbox.queued(record_id))])
 
 
 def queue_version(store: Store, kind: str, record: dict[str, Any], now: datetime, *,
@@ -110,7 +104,7 @@ def delivery(store: Store, record_id: str) -> Delivery | None:
     known = store.settings.get(_key(record_id))
     if not known:
         return None
-    entries = _outbox_entries(store, record_id)
+    entries = store.outbox.queued(record_id)
     return Delivery(
         version=int(known["version"]),
         queued_at=datetime.fromisoformat(known["queued_at"]),
@@ -126,8 +120,7 @@ def note_deliveries(store: Store, now: datetime) -> int:
     (The outbox drops an entry only once the clinic has committed it.) Returns how
     many deliveries were noted.
     """
-    outbox = store.outbox
-    waiting_ids = {e["record_id"] for e in outbox.pending() + outbox.parked() + outbox.held()}
+    waiting_ids = {e["record_id"] for e in store.outbox.queued()}
     noted = 0
     for key, value in store.settings.all().items():
         if not key.startswith(_KEY_PREFIX) or not isinstance(value, dict):

@@ -54,8 +54,9 @@ def keep_mine(store: Store, entry_id: str, now: datetime) -> bool:
     latest = entry["conflict_latest"]
     clinic = int(latest["version"])
     record_versions.note_clinic_version(store, entry["record_id"], clinic, latest["payload"])
-    newest = max(_entries(store, entry["record_id"]), key=lambda e: int(e.get("version") or 1))
-    older = [e["id"] for e in _entries(store, entry["record_id"]) if e["id"] != newest["id"]]
+    entries = store.outbox.queued(entry["record_id"])
+    newest = max(entries, key=lambda e: int(e.get("version") or 1))
+    older = [e["id"] for e in entries if e["id"] != newest["id"]]
     # Queued before the older entries leave: a crash in between keeps both, never neither.
     record_versions.queue_version(store, entry["kind"], newest["payload"], now, replaces=clinic)
     store.outbox.withdraw([*older, newest["id"]])
@@ -74,14 +75,9 @@ def use_clinic_version(store: Store, entry_id: str, now: datetime) -> bool:
     assert copy is not None  # can_use_clinic_version
     copy.put_from_clinic(entry["record_id"], latest["payload"])
     record_versions.note_clinic_version(store, entry["record_id"], version, latest["payload"])
-    store.outbox.withdraw([e["id"] for e in _entries(store, entry["record_id"])])
+    store.outbox.withdraw([e["id"] for e in store.outbox.queued(entry["record_id"])])
     record_versions.note_version(store, entry["record_id"], version, now)
     return True
-
-
-def _entries(store: Store, record_id: str) -> list[dict[str, Any]]:
-    return [e for e in store.outbox.pending() + store.outbox.parked() + store.outbox.held()
-            if e["record_id"] == record_id]
 
 
 def _conflicted(store: Store, entry_id: str) -> dict[str, Any] | None:

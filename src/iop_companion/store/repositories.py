@@ -610,6 +610,14 @@ class OutboxRepository(_Repository):
                 (Query().id == wanted) & Query().parked_reason.exists()))
         return bool(removed)
 
+    def queued(self, record_id: str | None = None) -> list[dict[str, Any]]:
+        """Every entry still in the queue, whatever its state (pending, parked or held),
+        in the order it was queued; only `record_id`'s when given."""
+        with self._guard:
+            docs = self._coll.docs(self._coll.logical(self._PART))
+        docs.sort(key=lambda d: int(d.get("seq", 0)))
+        return [copy.deepcopy(d) for d in docs if record_id is None or d["record_id"] == record_id]
+
     def held(self) -> list[dict[str, Any]]:
         """Entries not refused themselves, waiting behind a parked version of their record."""
         with self._guard:

@@ -43,6 +43,7 @@ from iop_companion.clinic.models import (
     Participant,
     ScheduledSessionRecord,
 )
+from iop_companion.clinic.records import latest_version
 from iop_companion.clinic.schedule import (
     add_session,
     cancel_session,
@@ -54,7 +55,6 @@ from iop_companion.clinic.shared_records import (
     StaleVersion,
     discharge,
     goal_ratings,
-    latest_version,
     latest_versions,
     write_clinic_version,
 )
@@ -297,8 +297,10 @@ _SHARED_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _write_shared(db: DbSession, clinician: CurrentClinician, participant: Participant, *,
                   kind: RecordKind, record_id: uuid.UUID, replaces_version: int | None,
-                  content: dict[str, Any], action: AuditAction,
+                  content: dict[str, Any], action: AuditAction, missing: str,
                   now: datetime) -> SharedRecordView | JSONResponse:
+    """Store the clinician's version; 409 with the newest one if it changed meanwhile,
+    404 (`missing`) if the version named belongs to no record."""
     actor = staff_actor(clinician.staff_id)
     try:
         record = write_clinic_version(db, participant=participant, kind=kind,
@@ -309,11 +311,10 @@ def _write_shared(db: DbSession, clinician: CurrentClinician, participant: Parti
         commit_failure(db, at=now, actor=actor, action=action, record_type=kind.value,
                        record_id=record_id, reason="stale_version")
         if stale.latest is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_GOAL) from None
-        latest = latest_version(db, participant.id, record_id)
-        assert latest is not None
+            raise HTTPException(status.HTTP_404_NOT_FOUND, missing) from None
+        latest = shared_record_view(stale.latest)  # reloaded after the rollback
         return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=RecordConflictBody(
-            detail=CHANGED_SINCE, latest=shared_record_view(latest)).model_dump(mode="json"))
+            detail=CHANGED_SINCE, latest=latest).model_dump(mode="json"))
     except InvalidContent as invalid:
         db.rollback()
         commit_failure(db, at=now, actor=actor, action=action, record_type=kind.value,
@@ -360,7 +361,7 @@ def create_goal(participant_id: uuid.UUID, body: TreatmentGoalWrite,
     return _write_shared(db, clinician, participant, kind=RecordKind.TREATMENT_GOAL,
                          record_id=uuid.uuid4(), replaces_version=None,
                          content=body.model_dump(exclude={"replaces_version"}),
-                         action=AuditAction.GOAL_WRITE, now=now)
+                         action=AuditAction.GOAL_WRITE, missing=NO_SUCH_GOAL, now=now)
 
 
 @router.put("/participants/{participant_id}/goals/{goal_id}", responses=_SHARED_WRITE_ERRORS,
@@ -383,7 +384,7 @@ def change_goal(participant_id: uuid.UUID, goal_id: uuid.UUID, body: TreatmentGo
     return _write_shared(db, clinician, participant, kind=RecordKind.TREATMENT_GOAL,
                          record_id=goal_id, replaces_version=body.replaces_version,
                          content=body.model_dump(exclude={"replaces_version"}),
-                         action=AuditAction.GOAL_WRITE, now=now)
+                         action=AuditAction.GOAL_WRITE, missing=NO_SUCH_GOAL, now=now)
 
 
 @router.get("/participants/{participant_id}/aftercare-plan",
@@ -412,19 +413,11 @@ def write_aftercare_plan(participant_id: uuid.UUID, body: AftercarePlanWrite,
     changed the plan since, the answer is 409 with their newest version."""
     participant = _participant_or_404(db, clinician, participant_id,
                                       AuditAction.AFTERCARE_WRITE, now)
-    record_id = aftercare_plan_id(participant_id)
-    if body.replaces_version is None and latest_version(db, participant_id, record_id):
-        latest = latest_version(db, participant_id, record_id)
-        assert latest is not None
-        commit_failure(db, at=now, actor=staff_actor(clinician.staff_id),
-                       action=AuditAction.AFTERCARE_WRITE, record_type="aftercare_plan",
-                       record_id=record_id, reason="stale_version")
-        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=RecordConflictBody(
-            detail=CHANGED_SINCE, latest=shared_record_view(latest)).model_dump(mode="json"))
     return _write_shared(db, clinician, participant, kind=RecordKind.AFTERCARE_PLAN,
-                         record_id=record_id, replaces_version=body.replaces_version,
+                         record_id=aftercare_plan_id(participant_id),
+                         replaces_version=body.replaces_version,
                          content=body.model_dump(exclude={"replaces_version"}),
-                         action=AuditAction.AFTERCARE_WRITE, now=now)
+                         action=AuditAction.AFTERCARE_WRITE, missing=NO_AFTERCARE_PLAN, now=now)
 
 
 @router.post("/participants/{participant_id}/discharge", responses=_WRITE_ERRORS)
