@@ -10,6 +10,9 @@ from iop_companion.domain.pin import new_pin_problem, pin_problem
 from iop_companion.store import LockedOut, PinDelay, Store, Vault, WrongPin
 
 DEFAULT_IDLE_LOCK_SECONDS = 5 * 60
+# After a call or text from the safety screen or Get help, coming back to the app shows
+# the safety screen without the PIN for this long (the person may still be in crisis).
+DEFAULT_CRISIS_GRACE_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,17 @@ class UnlockOutcome:
 
 class Account:
     def __init__(self, vault: Vault, *, idle_lock_seconds: float = DEFAULT_IDLE_LOCK_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 crisis_grace_seconds: float = DEFAULT_CRISIS_GRACE_SECONDS) -> None:
         self._vault = vault
         self._clock = clock
         self.idle_lock_seconds = idle_lock_seconds
+        self.crisis_grace_seconds = crisis_grace_seconds
         self.store: Store | None = None
         self._last_activity = clock()
         self._lock_listeners: list[Callable[[], None]] = []
+        self._before_lock: list[Callable[[Store], None]] = []
+        self._crisis_grace_until: float | None = None
 
     @property
     def is_set_up(self) -> bool:
@@ -64,6 +71,7 @@ class Account:
             return UnlockOutcome(False, "lock.error.locked_out",
                                  retry_after_s=getattr(locked, "retry_after_s", 0.0))
         self.touch()
+        self._crisis_grace_until = None  # the whole app is open again
         return UnlockOutcome(True)
 
     def change_pin(self, old_pin: str, new_pin: str, confirmation: str) -> str | None:
@@ -80,9 +88,18 @@ class Account:
         """Be told whenever the app locks, whatever locked it (idle, background, a button)."""
         self._lock_listeners.append(listener)
 
+    def before_lock(self, listener: Callable[[Store], None]) -> None:
+        """Run `listener(store)` just before the store is locked (keep drafts, etc.)."""
+        self._before_lock.append(listener)
+
     def lock(self) -> None:
         was_unlocked = self.store is not None
         if self.store is not None:
+            for listener in self._before_lock:
+                try:
+                    listener(self.store)
+                except Exception:  # noqa: BLE001 - nothing may stop the lock itself
+                    pass
             self.store.lock()
         self.store = None
         if was_unlocked:
@@ -92,6 +109,24 @@ class Account:
     def touch(self) -> None:
         """Record that the person did something, postponing the idle lock."""
         self._last_activity = self._clock()
+
+    def begin_crisis_grace(self) -> None:
+        """The person called or texted for help: for a while, coming back to the app
+        opens the safety screen without asking for the PIN."""
+        self._crisis_grace_until = self._clock() + self.crisis_grace_seconds
+
+    def end_crisis_grace(self) -> None:
+        self._crisis_grace_until = None
+
+    @property
+    def in_crisis_grace(self) -> bool:
+        until = self._crisis_grace_until
+        if until is None:
+            return False
+        if self._clock() >= until:
+            self._crisis_grace_until = None
+            return False
+        return True
 
     def idle_expired(self) -> bool:
         return self.is_unlocked and self._clock() - self._last_activity >= self.idle_lock_seconds

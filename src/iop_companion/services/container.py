@@ -18,7 +18,9 @@ from iop_companion.i18n import Translator
 from iop_companion.paths import AppPaths
 from iop_companion.services.account import Account
 from iop_companion.services.clinic_link import ClinicLink, utc_now
+from iop_companion.services.drafts import Drafts
 from iop_companion.services.family_link import FamilyLink
+from iop_companion.services.safety import SafetyDesk
 from iop_companion.store import Preferences
 
 
@@ -38,6 +40,14 @@ class AppServices:
     # A half-filled form the person stepped away from (e.g. to build their plan), kept
     # in memory only for this session so coming back loses nothing.
     unsaved_forms: dict[str, object] = field(default_factory=dict)
+    # Raises safety flags for the screens (never raising itself) and remembers the last.
+    safety: SafetyDesk = field(init=False)
+    # Forms in progress, written to the encrypted store just before every lock.
+    drafts: Drafts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.safety = SafetyDesk(store=lambda: self.account.store, clock=lambda: self.clock())
+        self.drafts = Drafts(store=lambda: self.account.store)
 
     @property
     def role(self) -> str:
