@@ -69,11 +69,12 @@ def text_button(label: str, on_click: Handler | None, icon: ft.IconData | None =
 
 
 def link_button(label: str, url: str, icon: ft.IconData | None = None,
-                *, filled: bool = False) -> ft.Control:
-    """A button the phone handles itself (tel:, sms:, https:), so it works offline."""
-    if filled:
-        return ft.FilledButton(label, icon=icon, url=url, height=MIN_TOUCH, style=_button_style())
-    return ft.OutlinedButton(label, icon=icon, url=url, height=MIN_TOUCH, style=_button_style())
+                *, filled: bool = False, on_click: Handler | None = None) -> ft.Control:
+    """A button the phone handles itself (tel:, sms:, https:), so it works offline.
+    `on_click` runs too (e.g. to note that the person reached out for help)."""
+    button = ft.FilledButton if filled else ft.OutlinedButton
+    return button(label, icon=icon, url=url, on_click=tracked(on_click), height=MIN_TOUCH,
+                  style=_button_style())
 
 
 def icon_action(icon: ft.IconData, label: str, on_click: Handler) -> ft.Control:
