@@ -26,7 +26,7 @@ OUTBOX_KIND = "safety_flag"
 WRITE_TRIES = 3
 # Encrypted settings: flag id -> when the app first saw the clinic had taken it.
 RECEIVED_PREFIX = "safety.received."
-LAST_REQUEST_KEY = "safety.last_request"
+LAST_FLAG_KEY = "safety.last_flag"
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ def _write(store: Store, flag: SafetyFlag, tries: int) -> bool:
 
 
 def note_flag_receipts(store: Store, now: datetime) -> None:
-    """After a sync: the last support request left the outbox, so the clinic has it."""
-    last = store.settings.get(LAST_REQUEST_KEY)
+    """After a sync: when the last flag has left the outbox, the clinic has it."""
+    last = store.settings.get(LAST_FLAG_KEY)
     if not isinstance(last, dict) or not last.get("id"):
         return
     flag_id = str(last["id"])
@@ -135,8 +135,8 @@ class SafetyDesk:
             outcome = raise_safety_flag(store, trigger, now)
             if outcome.reach is FlagReach.NOT_SAVED:
                 self.unsaved.append((trigger, now))
-            elif trigger is SafetyTrigger.PARTICIPANT_REQUEST and outcome.flag_id:
-                self._remember_request(store, outcome.flag_id, now)
+            elif outcome.flag_id:
+                self._remember(store, outcome, now)
         self.last = outcome
         return outcome
 
@@ -152,24 +152,41 @@ class SafetyDesk:
             outcome = raise_safety_flag(store, trigger, when)
             if outcome.reach is FlagReach.NOT_SAVED:
                 self.unsaved.append((trigger, when))
-            elif trigger is SafetyTrigger.PARTICIPANT_REQUEST and outcome.flag_id:
-                self._remember_request(store, outcome.flag_id, when)
+            elif outcome.flag_id:
+                self._remember(store, outcome, when)
         if outcome is not None and self.last is not None \
                 and self.last.reach is FlagReach.NOT_SAVED:
             self.last = outcome
         return outcome
 
     @staticmethod
-    def _remember_request(store: Store, flag_id: str, now: datetime) -> None:
+    def _remember(store: Store, outcome: SafetyFlagOutcome, now: datetime) -> None:
+        trigger = outcome.trigger.value if outcome.trigger else None
         try:
-            store.settings.set(LAST_REQUEST_KEY, {"id": flag_id, "at": now.isoformat()})
+            store.settings.set(LAST_FLAG_KEY, {"id": outcome.flag_id, "at": now.isoformat(),
+                                               "trigger": trigger})
         except StoreError:
             pass  # only the "received" note is lost; the flag itself is queued
 
 
-def last_support_request(store: Store) -> tuple[str, datetime] | None:
-    """The participant's last "Tell my clinic I need support": (flag id, when)."""
-    last = store.settings.get(LAST_REQUEST_KEY)
+@dataclass(frozen=True)
+class SentFlag:
+    """The last flag this phone queued, and whether the clinic has it yet."""
+
+    flag_id: str
+    trigger: SafetyTrigger | None
+    raised_at: datetime
+    received_at: datetime | None
+
+
+def last_flag(store: Store) -> SentFlag | None:
+    last = store.settings.get(LAST_FLAG_KEY)
     if not isinstance(last, dict) or not last.get("id") or not last.get("at"):
         return None
-    return str(last["id"]), datetime.fromisoformat(str(last["at"]))
+    try:
+        trigger = SafetyTrigger(last.get("trigger")) if last.get("trigger") else None
+        raised_at = datetime.fromisoformat(str(last["at"]))
+    except ValueError:
+        return None
+    flag_id = str(last["id"])
+    return SentFlag(flag_id, trigger, raised_at, flag_received_at(store, flag_id))

@@ -59,6 +59,7 @@ from .errors import (
     WrongPin,
 )
 from .goals import GoalRatingRepository, TreatmentGoalRepository
+from .lock_card import LockScreenCard
 from .migrations import MigrationPlan
 from .preferences import Preferences
 from .recovery import LapseReviewRepository, RelapsePlanRepository
@@ -81,6 +82,7 @@ __all__ = [
     "KeyUnwrapError",
     "KeyWrapper",
     "LapseReviewRepository",
+    "LockScreenCard",
     "LockedOut",
     "MigrationPlan",
     "NewerVersion",

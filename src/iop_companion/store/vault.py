@@ -59,6 +59,8 @@ from .errors import (
     ValidationError,
     WrongPin,
 )
+from .lock_card import CARD_FILE as LOCK_CARD_FILE
+from .lock_card import KEY_FILE as LOCK_CARD_KEY_FILE
 from .migrations import MigrationPlan
 from .preferences import PREFERENCES_FILE
 from .quarantine import Quarantine
@@ -259,6 +261,11 @@ class Vault:
 
     # ------------------------------------------------------------------- removal
 
+    @property
+    def folder(self) -> Path:
+        """The vault's own folder (the key file, attempts, the lock-screen card)."""
+        return self._vault_dir
+
     def remove_from_device(self) -> None:
         """Destroy the key, then delete every file of the store.
 
@@ -419,6 +426,8 @@ class Vault:
                 shutil.rmtree(path)
         fsync_dir(self.data_dir)
         durable_unlink(self._vault_dir / "attempts.json")
+        for name in (LOCK_CARD_KEY_FILE, LOCK_CARD_FILE):  # the lock-screen card, if on
+            durable_unlink(self._vault_dir / name)
         durable_unlink(self.data_dir / PREFERENCES_FILE)
         durable_unlink(self._removing)
 
