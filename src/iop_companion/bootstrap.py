@@ -14,7 +14,8 @@ from iop_companion.services.account import DEFAULT_IDLE_LOCK_SECONDS, Account
 from iop_companion.services.clinic_link import ClinicLink
 from iop_companion.services.container import AppServices
 from iop_companion.services.family_link import FamilyLink
-from iop_companion.store import Preferences, Vault
+from iop_companion.services.crisis_card import LockedHelp
+from iop_companion.store import LockScreenCard, Preferences, Vault
 from iop_companion.sync.clinic_client import ClinicClient
 
 
@@ -31,6 +32,7 @@ class AppFactory:
         self.crisis_resources = load_region_resources(paths.crisis_dir, "us")
         self.preferences = Preferences(paths.data_dir)
         self.vault = Vault(paths.store_dir)
+        self.lock_screen_card = LockScreenCard(self.vault.folder)
         # Constructing the client validates the URL (https, or http only to localhost).
         self.clinic_client = ClinicClient(clinic_url) if clinic_url else None
         # A clinic (or a test) may shorten the idle lock; it can never be switched off.
@@ -52,5 +54,6 @@ class AppFactory:
             family=FamilyLink(self.clinic_client),
             crisis_resources=self.crisis_resources,
             version=__version__,
+            locked_help=LockedHelp(self.lock_screen_card),
             sync_lock=self.sync_lock,
         )

@@ -144,3 +144,23 @@ def complete_first_run(page: Page, pin: str, enrolment_code: str | None) -> None
         button(page, "Connect").click()
     # Enrolment talks to the clinic and fetches the schedule: allow it a generous minute.
     tab(page, "Today").wait_for(timeout=60_000)
+
+
+def leave_app(page: Page) -> None:
+    """What the browser does when the person switches away (as a call from the app
+    does on a phone): the page becomes hidden, and Flet reports HIDE to the app."""
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    page.wait_for_timeout(800)
+
+
+def return_to_app(page: Page) -> None:
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    page.wait_for_timeout(800)

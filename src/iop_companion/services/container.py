@@ -18,6 +18,7 @@ from iop_companion.i18n import Translator
 from iop_companion.paths import AppPaths
 from iop_companion.services.account import Account
 from iop_companion.services.clinic_link import ClinicLink, utc_now
+from iop_companion.services.crisis_card import LockedHelp
 from iop_companion.services.drafts import Drafts
 from iop_companion.services.family_link import FamilyLink
 from iop_companion.services.safety import SafetyDesk
@@ -34,6 +35,8 @@ class AppServices:
     family: FamilyLink
     crisis_resources: RegionCrisisResources
     version: str
+    # What crisis help may show while locked (grace period, the lock-screen card).
+    locked_help: LockedHelp
     clock: Callable[[], datetime] = utc_now
     # Shared by every session on this device's store: one sync at a time (sync_runner.py).
     sync_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,9 +61,14 @@ class AppServices:
         return self.translator.t(key, **values)
 
     def crisis_contacts(self) -> list[CrisisContact]:
-        """988 and 911 always; the clinic's line too once the store is unlocked."""
+        """988 and 911 always; the clinic's line too once the store is unlocked, or
+        while locked when the participant chose to show it (or just called for help)."""
         store = self.account.store
-        profile = self.clinic.profile(store) if store is not None else None
+        if store is None:
+            card = self.locked_help.card(in_grace=self.account.in_crisis_grace)
+            return crisis_contacts(self.crisis_resources,
+                                   card.clinic_contact() if card is not None else None)
+        profile = self.clinic.profile(store)
         clinic_contact = (clinic_crisis_contact(profile.get("name"), profile.get("crisis_line"))
                           if profile else None)
         return crisis_contacts(self.crisis_resources, clinic_contact)

@@ -18,6 +18,7 @@ from .errors import StoreError, StoreLocked, ValidationError
 from .export import build_export, render_html
 from .goals import GoalRatingRepository, TreatmentGoalRepository
 from .migrations import MigrationPlan, run_migrations
+from .people import PeopleRepository
 from .published import (
     AssignmentAnswerRepository,
     ConsentRepository,
@@ -112,6 +113,7 @@ class Store:
     module_assignments: ModuleAssignmentRepository
     consents: ConsentRepository
     assignment_answers: AssignmentAnswerRepository
+    people: PeopleRepository
 
     def __init__(
         self,
@@ -167,6 +169,7 @@ class Store:
         self.module_assignments = ModuleAssignmentRepository(backend, self._guard, now)
         self.consents = ConsentRepository(backend, self._guard, now)
         self.assignment_answers = AssignmentAnswerRepository(backend, self._guard, now)
+        self.people = PeopleRepository(backend, self._guard, now)
         state.handles.add(self)
 
     # Record kinds whose local copy the clinic may also write (see services/shared_records):
@@ -212,6 +215,7 @@ class Store:
         export["treatment_goals"] = self.goals.all()
         export["goal_ratings"] = self.goal_ratings.all()
         export["aftercare_plan"] = self.aftercare_plan.get()
+        export["people"] = self.people.all()
         return export
 
     def export_files(self, dest_dir: Path, encrypted: bool = True) -> list[Path]:

@@ -124,6 +124,8 @@ def render_html(export: Mapping[str, Any]) -> str:
         _goals(export.get("treatment_goals") or [], export.get("goal_ratings") or []),
         "<h2>Aftercare plan</h2>",
         _aftercare(export.get("aftercare_plan")),
+        "<h2>My people</h2>",
+        _table(export.get("people") or [], _PEOPLE_COLUMNS),
         "<h2>Program schedule</h2>",
         _table(export["schedule"], _SESSION_COLUMNS),
     ]
@@ -191,6 +193,8 @@ _AFTERCARE_SECTIONS = (
     ("people_to_call", "People to call"),
     ("if_warning_signs_return", "If warning signs come back"),
 )
+_PEOPLE_COLUMNS = (("name", "Name"), ("kind", "Support person or professional"),
+                   ("role", "Who they are to me"), ("phone", "Phone number"))
 _GOAL_RATING_COLUMNS = (("week_of", "Week of"), ("rating", "Progress (0-10)"), ("note", "Note"))
 
 

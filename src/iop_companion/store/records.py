@@ -39,6 +39,7 @@ SCHEMA_VERSIONS: dict[str, int] = {
     "module_assignments": 1,
     "consents": 1,
     "assignment_answers": 1,
+    "people": 1,
 }
 
 META_FIELDS = ("id", "created_at", "updated_at", "schema_version")
@@ -204,8 +205,9 @@ def validate_check_in(data: Mapping[str, Any]) -> dict[str, Any]:
     the repository; other meta fields are refused (they are not the caller's)."""
     _reject_unknown(data, _CHECK_IN_FIELDS | {"id", "created_at"})
     return {
-        "mood": whole_number("mood", _required(data, "mood"), SCALE_MIN, SCALE_MAX),
-        "craving": whole_number("craving", _required(data, "craving"), SCALE_MIN, SCALE_MAX),
+        # A scale may be left unanswered: the key is there, its value null (never 0 or 5).
+        "mood": _optional_scale(data, "mood"),
+        "craving": _optional_scale(data, "craving"),
         "sleep_hours": number("sleep_hours", _required(data, "sleep_hours"), 0, 24),
         "sleep_quality": choice("sleep_quality", _required(data, "sleep_quality"), SLEEP_QUALITY),
         "medications": choice("medications", _required(data, "medications"), MEDICATIONS),
@@ -350,6 +352,14 @@ def validate_safety_plan(data: Mapping[str, Any]) -> dict[str, Any]:
         "most_important", data.get("most_important", ""), MOST_IMPORTANT_MAX
     )
     return plan
+
+
+def _optional_scale(data: Mapping[str, Any], field: str) -> int | None:
+    """A 0-10 answer, or None for "not answered"; the field itself must be present."""
+    if field not in data:
+        raise ValidationError(field, "is required")
+    value = data[field]
+    return None if value is None else whole_number(field, value, SCALE_MIN, SCALE_MAX)
 
 
 def _required(data: Mapping[str, Any], field: str) -> Any:

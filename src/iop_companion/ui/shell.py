@@ -12,6 +12,7 @@ from iop_companion.domain.measures import MeasureId
 from iop_companion.services.clinic_link import LinkState, LinkStatus
 from iop_companion.services.container import AppServices
 from iop_companion.services.record_versions import note_deliveries
+from iop_companion.services.safety import note_flag_receipts
 from iop_companion.services.sync_runner import SyncAttempt, SyncRunner
 from iop_companion.ui import kit
 from iop_companion.ui.aftercare.view import AftercarePlanEditScreen, AftercarePlanScreen
@@ -31,6 +32,7 @@ from iop_companion.ui.onboarding.views import (
     SetPinScreen,
     WelcomeScreen,
 )
+from iop_companion.ui.people.view import PeopleScreen, PersonEditScreen
 from iop_companion.ui.practice.view import PracticeScreen
 from iop_companion.ui.recovery.view import (
     LapseReviewScreen,
@@ -113,6 +115,8 @@ PAGE_SCREENS: dict[str, Callable[[], ft.Control]] = {
     "aftercare_plan_edit": AftercarePlanEditScreen,
     "goals": GoalsScreen,
     "goal_edit": GoalEditScreen,
+    "people": PeopleScreen,
+    "person_edit": PersonEditScreen,
     "module": ModuleScreen,
     "settings": SettingsScreen,
     "check_in": CheckInScreen,
@@ -158,6 +162,10 @@ def Shell(services: AppServices) -> ft.Control:
     def after_unlock() -> None:
         set_phase("main")
         set_tab("today")
+        # A flag that could not be written (locked, or the phone refused) goes in now.
+        services.safety.retry_unsaved()
+        # Forms that were open at the lock come back, with their drafts.
+        set_pages([name for name in services.drafts.pages_to_reopen() if name in PAGE_SCREENS])
         data_changed()
         # Let Today reach the screen first; then talk to the clinic. This stays on the
         # event loop (not a thread) so the store only ever has one writer.
@@ -179,10 +187,12 @@ def Shell(services: AppServices) -> ft.Control:
         if services.role == "family":
             services.family.refresh(store)
             return None
+        services.safety.retry_unsaved()  # never sync past a flag still waiting to be written
         was_refused = services.clinic.status(store).state is LinkState.NOT_AUTHORISED
         status = services.clinic.sync(store)
         # Versions that left the outbox were just taken by the clinic: note when.
         note_deliveries(store, services.clock())
+        note_flag_receipts(store, services.clock())
         if status.state is LinkState.NOT_AUTHORISED and not was_refused:
             just_disconnected.current = True
         return status
@@ -202,6 +212,9 @@ def Shell(services: AppServices) -> ft.Control:
     runner_ref = ft.use_ref(None)
     just_disconnected = ft.use_ref(False)
     connectivity_ref = ft.use_ref(None)
+    open_pages = ft.use_ref(list)  # the page stack as last drawn, for the lock's drafts
+    open_pages.current = list(pages)
+    grace_drawn = ft.use_ref(False)  # the safety screen is showing over the lock
 
     def sync_runner() -> SyncRunner:
         # One per session, made on first use: it outlives re-renders of the shell.
@@ -227,8 +240,20 @@ def Shell(services: AppServices) -> ft.Control:
         restart=restart, replace=replace_page, sync_soon=sync_soon, sync_now=sync_now,
     )
 
+    def keep_before_lock(store) -> None:
+        # Whatever locks the app (idle, leaving it, a call from the safety screen):
+        # forms in progress are written encrypted, and the crisis copies refreshed.
+        services.drafts.flush(store, open_pages.current)
+        services.locked_help.before_lock(store, in_grace=services.account.in_crisis_grace)
+
+    def end_grace() -> None:
+        services.account.end_crisis_grace()
+        services.locked_help.forget_grace_copy()
+        data_changed()
+
     def watch_idle() -> None:
         kit.on_activity(services.account.touch)
+        services.account.before_lock(keep_before_lock)
         services.account.on_lock(show_lock_screen)
 
         async def loop() -> None:
@@ -237,6 +262,8 @@ def Shell(services: AppServices) -> ft.Control:
                 await asyncio.sleep(IDLE_CHECK_SECONDS)
                 if services.account.idle_expired():
                     lock()
+                if grace_drawn.current and not services.account.in_crisis_grace:
+                    end_grace()  # the grace period is over: back to the PIN
                 since_sync += IDLE_CHECK_SECONDS
                 since_reminder += IDLE_CHECK_SECONDS
                 if since_reminder >= REMINDER_CHECK_SECONDS:
@@ -309,6 +336,9 @@ def Shell(services: AppServices) -> ft.Control:
         elif phase == "connect":
             title, content = t("connect.title_short"), ConnectClinicScreen(
                 finish=after_setup, first_run=True)
+        elif phase == "locked" and services.account.in_crisis_grace:
+            # Back from a call or text for help: the safety screen, not the PIN.
+            title, content = t("page.safety_flow"), SafetyFlowScreen(unlock=end_grace)
         elif phase == "locked":
             title, content = t("app.name"), LockScreen(unlocked=after_unlock)
         elif top == "connect":
@@ -332,6 +362,7 @@ def Shell(services: AppServices) -> ft.Control:
                     for name, icon, selected, _ in TABS
                 ],
             )
+        grace_drawn.current = phase == "locked" and services.account.in_crisis_grace
         if top == "help" and phase != "main":
             on_back = back
         bar = _top_bar(services, title, on_help=lambda: open_page("help"), on_back=on_back,

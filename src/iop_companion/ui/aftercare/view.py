@@ -38,6 +38,7 @@ from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import Navigator, use_navigator, use_services
 from iop_companion.ui.formatting import moment_label, sentence_start
+from iop_companion.ui.people.view import my_people_note, people_lines, plan_line
 
 UNSAVED_KEY = "aftercare_plan"
 # An icon per list, so each card is easy to find again at a glance.
@@ -47,6 +48,9 @@ SECTION_ICONS = {
     "people_to_call": ft.Icons.CALL_OUTLINED,
     "if_warning_signs_return": ft.Icons.TRAFFIC_OUTLINED,
 }
+# Lists that also show My people (typed once, with call and text): the professionals
+# with the ongoing care, the support people with the people to call.
+MY_PEOPLE_SECTIONS = {"continuing_care": "professional", "people_to_call": "support"}
 
 
 # --- words shared with Today, Settings and Help ---------------------------------------
@@ -178,10 +182,14 @@ def AftercarePlanScreen() -> ft.Control:
 
     def list_card(section: str) -> ft.Control:
         items = plan.get(section) or []
+        kind = MY_PEOPLE_SECTIONS.get(section)
+        people = people_lines(services, kind) if kind else []
         return kit.card(
             _card_heading(t(f"aftercare.section.{section}"), SECTION_ICONS[section]),
-            *([kit.body(f"• {item}") for item in items]
+            *([plan_line(services, item) for item in items] + people
               or [kit.body(t("aftercare.section_empty"), muted=True)]),
+            *([kit.text_button(t("people.open"), lambda: navigator.open("people"),
+                               ft.Icons.PEOPLE_OUTLINE)] if kind else []),
         )
 
     if care.clinic_receives_data:
@@ -342,9 +350,20 @@ def AftercarePlanEditScreen() -> ft.Control:
         return t(found, limit=ITEM_MAX, count=MEETINGS_MAX) if found else None
 
     def list_field(section: str) -> ft.Control:
-        return kit.text_field(t(f"aftercare.section.{section}"), form.sections[section],
-                              multiline=True, helper=t(f"aftercare.hint.{section}"),
-                              error=problem(section))
+        typed = kit.text_field(t(f"aftercare.section.{section}"), form.sections[section],
+                               multiline=True, helper=t(f"aftercare.hint.{section}"),
+                               error=problem(section))
+        kind = MY_PEOPLE_SECTIONS.get(section)
+        if kind is None:
+            return typed
+        # Who is in the plan already from My people; adding someone there keeps this
+        # form as typed (services.unsaved_forms).
+        return ft.Column([typed, my_people_note(services, kind),
+                          ft.Row([kit.text_button(t("people.open"),
+                                                  lambda: navigator.open("people"),
+                                                  ft.Icons.PEOPLE_OUTLINE)])],
+                         spacing=4, tight=True,
+                         horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def meeting_fields(number: int, row: _MeetingRow) -> ft.Control:
         index = number - 1

@@ -2,50 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
-from iop_companion.domain.crisis import CrisisContact, web_link
 from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.domain.safety_plan import plan_problems, plan_record
-from iop_companion.platform.links import sms_uri, tel_uri
+from iop_companion.platform.links import tel_uri
 from iop_companion.services.care_status import care_status
-from iop_companion.services.safety import raise_safety_flag
 from iop_companion.services.safety_plan_sharing import save_safety_plan
-from iop_companion.store import StoreError
+from iop_companion.services.container import AppServices
+from iop_companion.store import Store, StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.aftercare.view import clinic_contact_lines
 from iop_companion.ui.context import use_navigator, use_services
+from iop_companion.ui.people.view import plan_line
 from iop_companion.ui.recovery.sharing import share_card
-
-SAFETY_PLAN_STEPS = (
-    ("warning_signs", "safety.step.warning_signs"),
-    ("coping_strategies", "safety.step.coping"),
-    ("distractions", "safety.step.distractions"),
-    ("people_to_ask", "safety.step.people"),
-    ("professionals", "safety.step.professionals"),
-    ("safe_environment", "safety.step.environment"),
+from iop_companion.ui.safety.crisis import (
+    STEP_LABEL_KEYS,
+    crisis_contact_cards,
+    plan_has_steps,
+    safety_plan_steps,
+    start_safety_flow,
 )
+from iop_companion.ui.safety.flow import support_request_status
 
-
-def contact_card(services, contact: CrisisContact, *, first: bool) -> ft.Control:
-    t = services.t
-    title = t(contact.title_key, **contact.title_values)
-    actions: list[ft.Control] = []
-    if contact.call:
-        actions.append(kit.link_button(t("help.call", number=contact.call), tel_uri(contact.call),
-                                       ft.Icons.CALL, filled=first))
-    if contact.text:
-        actions.append(kit.link_button(t("help.text", number=contact.text), sms_uri(contact.text),
-                                       ft.Icons.SMS))
-    web = web_link(contact, services.translator.locale)
-    if web:
-        actions.append(kit.link_button(t("help.chat"), web, ft.Icons.CHAT))
-    return kit.card(
-        kit.subheading(title),
-        kit.body(t(contact.detail_key)),
-        ft.Row(actions, wrap=True, spacing=8, run_spacing=8),
-        tone="help" if first else "surface",
-    )
+SAFETY_PLAN_STEPS = tuple(STEP_LABEL_KEYS.items())
 
 
 @ft.component
@@ -55,7 +37,7 @@ def HelpScreen() -> ft.Control:
     t = services.t
     contacts = services.crisis_contacts()
     unlocked = services.account.is_unlocked
-    cards = [contact_card(services, c, first=(i == 0)) for i, c in enumerate(contacts)]
+    cards = crisis_contact_cards(services, contacts)
     plan_section: list[ft.Control] = []
     if unlocked and services.role == "family":
         plan_section.append(kit.body(t("help.family_note"), muted=True))
@@ -69,17 +51,17 @@ def HelpScreen() -> ft.Control:
                 *clinic_contact_lines(services, "ended.help.body"),
             ))
         elif store is not None and care is not None and care.enrolled:
-            def ask_for_support() -> None:
-                raise_safety_flag(store, SafetyTrigger.PARTICIPANT_REQUEST, services.clock())
-                navigator.open("safety_flow")
-                navigator.sync_soon()
-
             # Looking at this screen sends nothing; only this button tells the clinic.
+            asked = support_request_status(services, store, services.clock())
             plan_section.append(kit.card(
                 kit.subheading(t("help.tell_clinic.title")),
                 kit.body(t("help.tell_clinic.explain")),
-                kit.secondary_button(t("help.tell_clinic.button"), ask_for_support,
-                                     ft.Icons.CAMPAIGN_OUTLINED),
+                *([ft.Semantics(live_region=True, content=kit.body(asked))] if asked else []),
+                kit.secondary_button(
+                    t("help.tell_clinic.button"),
+                    lambda: start_safety_flow(services, navigator,
+                                              SafetyTrigger.PARTICIPANT_REQUEST),
+                    ft.Icons.CAMPAIGN_OUTLINED),
             ))
         plan_section.append(kit.card(
             kit.subheading(t("help.safety_plan.title")),
@@ -88,7 +70,17 @@ def HelpScreen() -> ft.Control:
                                ft.Icons.SHIELD_OUTLINED),
         ))
     else:
-        plan_section.append(kit.body(t("help.locked_note"), muted=True))
+        # Locked: the plan shows only if the participant chose to show it here (or has
+        # just called for help from this screen: the grace period).
+        card = services.locked_help.card(in_grace=services.account.in_crisis_grace)
+        if card is not None and plan_has_steps(card.plan):
+            plan_section += [kit.subheading(t("help.safety_plan.title")),
+                             *safety_plan_steps(services, card.plan,
+                                                line=lambda item: plan_line(
+                                                    services, item,
+                                                    on_reach_out=services.account.begin_crisis_grace))]
+        else:
+            plan_section.append(kit.body(t("help.locked_note"), muted=True))
     referral = services.crisis_resources.referral
     referral_section = []
     if referral is not None and referral.call:
@@ -129,8 +121,8 @@ def SafetyPlanScreen() -> ft.Control:
         items = plan.get(key) or []
         sections.append(kit.card(
             kit.subheading(t("safety.step_heading", number=number, title=t(label_key))),
-            *([kit.body(f"• {item}") for item in items] or [kit.body(t("safety.step_empty"),
-                                                                     muted=True)]),
+            *([plan_line(services, item) for item in items]
+              or [kit.body(t("safety.step_empty"), muted=True)]),
         ))
     if plan.get("most_important"):
         sections.append(kit.card(kit.subheading(t("safety.most_important")),
@@ -143,17 +135,52 @@ def SafetyPlanScreen() -> ft.Control:
     return kit.screen(kit.heading(t("safety.title")), *sections, edit, sharing)
 
 
+PLAN_DRAFT = "safety_plan"
+
+
+def _starting_texts(services: AppServices, store: Store | None) -> dict[str, str]:
+    """What the editor opens with: a draft kept at a lock, else the saved plan, else a
+    first plan that already lists the crisis lines as professionals to contact."""
+    fields = [step for step, _ in SAFETY_PLAN_STEPS] + ["most_important"]
+    draft = services.drafts.resume(PLAN_DRAFT)
+    if isinstance(draft, dict):
+        return {name: str(draft.get(name) or "") for name in fields}
+    saved = (store.safety_plan.get() if store is not None else None) or {}
+    texts = {step: "\n".join(saved.get(step) or []) for step, _ in SAFETY_PLAN_STEPS}
+    texts["most_important"] = str(saved.get("most_important") or "")
+    if not saved:
+        texts["professionals"] = "\n".join(
+            f"{services.t(c.title_key, **c.title_values)}: {c.call}"
+            for c in services.crisis_contacts() if c.call)
+    return texts
+
+
 @ft.component
 def SafetyPlanEditScreen() -> ft.Control:
     services = use_services()
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    saved = (store.safety_plan.get() if store is not None else None) or {}
-    texts = {step: kit.use_text("\n".join(saved.get(step) or [])) for step, _ in SAFETY_PLAN_STEPS}
-    most_important = kit.use_text(saved.get("most_important") or "")
+    starting = ft.use_memo(lambda: _starting_texts(services, store), [])
+    texts = {step: kit.use_text(starting[step]) for step, _ in SAFETY_PLAN_STEPS}
+    most_important = kit.use_text(starting["most_important"])
     problems, set_problems = ft.use_state(dict)
     save_error, set_save_error = ft.use_state(None)
+
+    def typed_now() -> dict[str, str]:
+        return {**{step: ref.current for step, ref in texts.items()},
+                "most_important": most_important.current}
+
+    def keep_draft() -> Callable[[], None]:
+        # Written encrypted just before any lock; read back when the editor reopens.
+        services.drafts.keep(PLAN_DRAFT, typed_now)
+        return lambda: services.drafts.stop_keeping(PLAN_DRAFT)
+
+    ft.use_effect(keep_draft, [])
+
+    def cancel() -> None:
+        services.drafts.finish(PLAN_DRAFT)
+        navigator.back()
 
     def save() -> None:
         typed = {step: ref.current for step, ref in texts.items()}
@@ -169,6 +196,7 @@ def SafetyPlanEditScreen() -> ft.Control:
         except StoreError as error:
             set_save_error(t("safety.edit.error.save_failed", reason=str(error)))
             return
+        services.drafts.finish(PLAN_DRAFT)
         navigator.notify(t("safety.edit.saved"))
         navigator.data_changed()
         navigator.back()
@@ -190,5 +218,5 @@ def SafetyPlanEditScreen() -> ft.Control:
         *fields,
         kit.message(save_error),
         ft.Row([kit.primary_button(t("safety.edit.save"), save, ft.Icons.CHECK),
-                kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
+                kit.text_button(t("common.cancel"), cancel)], wrap=True),
     )

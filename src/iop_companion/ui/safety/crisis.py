@@ -92,24 +92,26 @@ def plan_has_steps(plan: Mapping[str, Any] | None) -> bool:
 
 
 def safety_plan_steps(services: AppServices, plan: Mapping[str, Any] | None, *,
-                      line: Callable[[str], ft.Control] | None = None) -> list[ft.Control]:
+                      line: Callable[[str], ft.Control] | None = None,
+                      extra: Mapping[str, list[ft.Control]] | None = None) -> list[ft.Control]:
     """The plan's six steps and what matters most, as cards; steps left empty are
-    left out here (the plan screen itself shows them for filling in)."""
+    left out here (the plan screen itself shows them for filling in). `extra` adds
+    controls under a step (e.g. My people with call and text under step 4)."""
     t = services.t
     show = line or (lambda item: kit.body(f"• {item}"))
     cards: list[ft.Control] = []
-    if not plan:
-        return cards
+    plan = plan or {}
     if plan.get("most_important"):
         cards.append(kit.card(kit.subheading(t("safety.most_important")),
                               kit.body(str(plan["most_important"])), tone="primary"))
     for number, step in enumerate(SAFETY_PLAN_STEPS, start=1):
         items = [str(item) for item in plan.get(step) or []]
-        if items:
+        added = list((extra or {}).get(step) or [])
+        if items or added:
             cards.append(kit.card(
                 kit.subheading(t("safety.step_heading", number=number,
                                  title=t(STEP_LABEL_KEYS[step]))),
-                *[show(item) for item in items]))
+                *[show(item) for item in items], *added))
     return cards
 
 

@@ -11,6 +11,7 @@ from iop_companion.ui import kit
 from iop_companion.ui.aftercare.view import clinic_contact_lines, discharge_note
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.settings.family_sharing import FamilySharingCard
+from iop_companion.ui.settings.lock_screen_help import LockScreenHelpCard
 from iop_companion.ui.settings.reminder import ReminderCard
 from iop_companion.ui.settings.sync_card import SyncStatus
 
@@ -182,6 +183,12 @@ def SettingsScreen() -> ft.Control:
             kit.body(t("settings.security.idle", minutes=minutes)),
             kit.secondary_button(t("settings.lock_now"), navigator.lock, ft.Icons.LOCK),
         ),
+        *([LockScreenHelpCard()] if services.role != "family" else []),
+        *([kit.card(kit.subheading(t("settings.people.title")),
+                    kit.body(t("settings.people.body")),
+                    kit.secondary_button(t("people.open"), lambda: navigator.open("people"),
+                                         ft.Icons.PEOPLE_OUTLINE))]
+          if services.role != "family" else []),
         ChangePinForm(),
         kit.card(
             kit.subheading(t("settings.appearance.title")),
