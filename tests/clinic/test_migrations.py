@@ -190,3 +190,40 @@ def test_the_server_epoch_is_made_once_at_migration(database_url: str, engine: s
     migrate(database_url)
     with engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT epoch FROM server_state")) == epoch[0]
+
+
+def test_a_clinic_from_0008_gets_no_stated_support_response_time_and_downgrades_back(
+    database_url: str,
+) -> None:
+    config = alembic_config(database_url)
+    engine = create_clinic_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0008_care_plans_and_assignments")
+        clinic_id = uuid.uuid4()
+        with engine.begin() as connection:
+            clinics_at_0008 = sa.table(
+                "clinics", *(sa.column(name) for name in (
+                    "id", "name", "address", "phone", "crisis_line", "timezone",
+                    "created_at", "measure_interval_days")))
+            connection.execute(sa.insert(clinics_at_0008).values(
+                id=clinic_id if engine.dialect.name != "sqlite" else clinic_id.hex,
+                name="c", address="a", phone="p", crisis_line="x",
+                timezone="America/Chicago", created_at=datetime.now(UTC),
+                measure_interval_days="{}"))
+
+        migrate(database_url)
+
+        with engine.connect() as connection:
+            assert connection.execute(
+                sa.select(Clinic.name, Clinic.support_response_hours)).one() == ("c", None)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0008_care_plans_and_assignments")
+        columns = {column["name"] for column in sa.inspect(engine).get_columns("clinics")}
+        assert "support_response_hours" not in columns
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT name FROM clinics")) == "c"
+    finally:
+        engine.dispose()

@@ -420,3 +420,23 @@ def test_bad_safety_flags_are_rejected_with_a_reason(
 def test_bad_check_ins_are_rejected(client: TestClient, token: str, change: dict[str, Any]) -> None:
     result = _push(client, token, record(payload=check_in_payload(**change))).results[0]
     assert result.outcome is PushOutcome.REJECTED and result.reason
+
+
+def test_a_check_in_with_unanswered_scales_is_stored_with_nulls(
+    client: TestClient, token: str, sessions: sessionmaker[Session]
+) -> None:
+    # The app never pre-chooses mood or craving: unanswered arrives as null, kept as null.
+    pushed = record(payload=check_in_payload(mood=None, craving=None))
+    result = _push(client, token, pushed).results[0]
+    assert result.outcome is PushOutcome.STORED
+    [row] = _rows(sessions)
+    assert row.payload["mood"] is None and row.payload["craving"] is None
+
+
+def test_a_check_in_without_the_mood_field_is_still_rejected(
+    client: TestClient, token: str
+) -> None:
+    payload = check_in_payload()
+    del payload["mood"]
+    result = _push(client, token, record(payload=payload)).results[0]
+    assert result.outcome is PushOutcome.REJECTED and "mood" in (result.reason or "")

@@ -71,6 +71,12 @@ def test_plan_check_in_lapse_review_day_counts_and_sharing_reach_the_clinic(
     expect(text(page, "• Payday")).to_be_visible()
     expect(button(page, "Get help now")).to_be_visible()
     shot(page, screenshots, "relapse-3-plan")
+    # The plan asks before it is first shared with the clinic.
+    expect(reveal(page, text(page, "Your clinic can't see this plan unless you choose"))
+           ).to_be_visible()
+    reveal(page, button(page, "Share with my clinic")).click()
+    expect(reveal(page, button(page, "Stop sharing"))).to_be_visible()
+    shot(page, screenshots, "relapse-3b-plan-shared")
     button(page, "Back").click()
 
     # 2. A check-in with chips from the plan, one typed on the day, and a reported use.

@@ -20,6 +20,7 @@ from iop_companion.clinic.models import Device, ParticipantRecord
 from iop_companion.clinic.records import push_records
 from iop_companion.services import shared_records
 from iop_companion.services.clinic_link import ClinicLink
+from iop_companion.services.plan_sharing import RELAPSE_PLAN, start_sharing
 from iop_companion.services.recovery import save_relapse_plan
 from iop_companion.store import Store, Vault
 from iop_companion.sync.clinic_client import ClinicClient
@@ -67,6 +68,7 @@ def _conflict(store: Store, link: ClinicLink, clinic_app: FastAPI,
               server_clock: ServerClock) -> tuple[str, dict]:
     """Phone saves v1 (synced); the other phone stores v2; this phone's own v2 conflicts."""
     plan = save_relapse_plan(store, {"triggers": "payday"}, server_clock())
+    assert start_sharing(store, server_clock(), plan=RELAPSE_PLAN)
     link.sync(store)
     _other_phone_saves(clinic_app, store, plan["id"], 2, ["payday", "the bar on 5th"],
                        server_clock())

@@ -38,6 +38,7 @@ class AuditAction(StrEnum):
     SESSION_CHANGE = "schedule.session.change"
     SESSION_CANCEL = "schedule.session.cancel"
     MEASURE_SCHEDULE_CHANGE = "clinic.measure_schedule.change"
+    SUPPORT_RESPONSE_CHANGE = "clinic.support_response.change"
     GOALS_READ = "clinician.goals.read"
     GOAL_WRITE = "clinician.goal.write"
     AFTERCARE_READ = "clinician.aftercare.read"

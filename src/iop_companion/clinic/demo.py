@@ -41,6 +41,8 @@ DEMO_CLINIC_ID = uuid.UUID("6d2c1f0e-3b7a-4c55-9a41-0c1e5d7b2a10")
 DEMO_PARTICIPANT_ID = uuid.UUID("b7e4a2c9-58d1-4f3e-8c6a-2d9f1e0a4b37")
 
 DEMO_CLINIC_NAME = "Cedar Hollow Recovery Center"
+# The demo clinic answers an "I need support" request within 4 hours (its stated time).
+DEMO_SUPPORT_RESPONSE_HOURS = 4
 DEMO_TIMEZONE = "America/Chicago"
 DEMO_CLINICIAN_EMAIL = "jordan.ellis@cedarhollow.example"
 # Demo data only: a fixed password so the printed credentials keep working.
@@ -282,6 +284,7 @@ def _create_demo_clinic(session: Session, now: datetime) -> None:
         phone="+1 (555) 010-2300",
         crisis_line="+1 (555) 010-4477",
         timezone=DEMO_TIMEZONE,
+        support_response_hours=DEMO_SUPPORT_RESPONSE_HOURS,
         created_at=now,
     )
     session.add(clinic)

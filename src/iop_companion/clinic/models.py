@@ -121,6 +121,8 @@ class Clinic(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     # {"phq9": 14, "gad7": 14, "bam": 7}: only the measures the clinic set itself.
     measure_interval_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Hours within which the clinic answers an "I need support" request (None: not stated).
+    support_response_hours: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Staff(Base):

@@ -36,6 +36,7 @@ def clinic_profile(clinic: Clinic) -> ClinicProfile:
         crisis_line=clinic.crisis_line,
         timezone=clinic.timezone,
         measure_interval_days=dict(clinic.measure_interval_days or {}),
+        support_response_hours=clinic.support_response_hours,
     )
 
 

@@ -1,5 +1,9 @@
-"""The relapse-prevention plan and lapse reviews: kept on the phone first, then
-queued for the clinic while it receives data (enrolled, not discharged)."""
+"""The relapse-prevention plan and lapse reviews, kept on the phone first.
+
+The plan goes to the clinic only once the participant chooses to share it (the share
+card on its screen, services/plan_sharing.py); from then on each save is a new version
+while the clinic receives data (enrolled, not discharged). A lapse review is queued for
+the clinic while it receives data."""
 
 from __future__ import annotations
 
@@ -10,31 +14,35 @@ from typing import Any
 from iop_companion.domain.lapse import lapse_review_record
 from iop_companion.domain.relapse_plan import CheckInChoices, check_in_choices, relapse_plan_record
 from iop_companion.services.care_status import clinic_receives_data
+from iop_companion.services.plan_sharing import RELAPSE_PLAN, is_shared, queue_if_shared
 from iop_companion.services.record_versions import ever_queued, queue_version
 from iop_companion.store import Store
 
-RELAPSE_PLAN_KIND = "relapse_plan"
+RELAPSE_PLAN_KIND = RELAPSE_PLAN.kind
 LAPSE_REVIEW_KIND = "lapse_review"
 
 
 def save_relapse_plan(store: Store, texts: Mapping[str, str], now: datetime) -> dict[str, Any]:
-    """Save the plan as typed (one item per line); each save is a new version for the clinic.
+    """Save the plan as typed (one item per line); while the participant shares it with
+    the clinic, each save is a new version for the clinic.
 
     Call only when `relapse_plan_problems(texts)` is empty.
     """
     record = store.relapse_plan.save(relapse_plan_record(dict(texts)))
-    if clinic_receives_data(store, now):
-        queue_version(store, RELAPSE_PLAN_KIND, record, now)
+    queue_if_shared(store, RELAPSE_PLAN, record, now)
     return record
 
 
 def share_plan_on_connecting(store: Store, now: datetime) -> bool:
-    """A plan written before the phone was connected goes to the clinic on connecting,
-    since the plan is meant to be shared with the care team. Returns whether it was queued.
+    """On connecting: a plan the participant chose to share that was never queued goes
+    now. A plan written before connecting is not sent by connecting: it asks first (its
+    share card). Returns whether it was queued.
     """
     plan = store.relapse_plan.get()
     if plan is None or not clinic_receives_data(store, now) or ever_queued(store, plan["id"]):
         return False
+    if not is_shared(store, RELAPSE_PLAN):
+        return False  # not chosen: stays on the phone until the participant shares it
     if not any(isinstance(items, list) and items for items in plan.values()):
         return False  # nothing written yet
     queue_version(store, RELAPSE_PLAN_KIND, plan, now)

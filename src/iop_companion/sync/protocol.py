@@ -199,6 +199,9 @@ class ClinicProfile(_Response):
     # The clinic's own schedule for the self-report measures, in days ("phq9", "gad7",
     # "bam"); a measure left out keeps the app's default (PHQ-9/GAD-7 14, BAM 7).
     measure_interval_days: dict[Annotated[str, Field(max_length=16)], int] = {}
+    # The clinic's stated response time to a participant's "I need support" request, in
+    # hours (1 to 168); None: the clinic has not stated one.
+    support_response_hours: int | None = None
 
 
 class ParticipantProfile(_Response):
@@ -492,8 +495,9 @@ class _StoredRecordPayload(_Payload):
 class CheckInPayload(_StoredRecordPayload):
     """The app's daily check-in."""
 
-    mood: Annotated[StrictInt, Field(ge=0, le=10)]
-    craving: Annotated[StrictInt, Field(ge=0, le=10)]
+    # null = not answered (the app never pre-chooses a number); the key is required.
+    mood: Annotated[StrictInt, Field(ge=0, le=10)] | None
+    craving: Annotated[StrictInt, Field(ge=0, le=10)] | None
     sleep_hours: Annotated[StrictInt | StrictFloat, Field(ge=0, le=24)]
     sleep_quality: Literal["poor", "fair", "good"]
     medications: Literal["yes", "no", "not_applicable"]
@@ -963,6 +967,20 @@ class MeasureScheduleRequest(_Request):
     phq9: MeasureInterval | None = None
     gad7: MeasureInterval | None = None
     bam: MeasureInterval | None = None
+
+
+SUPPORT_RESPONSE_MIN_HOURS = 1
+SUPPORT_RESPONSE_MAX_HOURS = 168  # a week
+SupportResponseHours = Annotated[StrictInt, Field(ge=SUPPORT_RESPONSE_MIN_HOURS,
+                                                  le=SUPPORT_RESPONSE_MAX_HOURS)]
+
+
+class SupportResponseRequest(_Request):
+    """Within how many hours the clinic answers a participant's "I need support" request,
+    as the app tells the participant. `hours` must be given; null clears it (the app then
+    states no time)."""
+
+    hours: SupportResponseHours | None
 
 
 class SessionCancelRequest(_Request):

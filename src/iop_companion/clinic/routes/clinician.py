@@ -93,6 +93,7 @@ from iop_companion.sync.protocol import (
     SessionDetails,
     SessionStatus,
     SharedRecordView,
+    SupportResponseRequest,
     TreatmentGoalWrite,
     aftercare_plan_id,
 )
@@ -280,6 +281,22 @@ def set_measure_schedule(body: MeasureScheduleRequest, clinician: CurrentClinici
     publish_clinic_profile(db, clinic, now)
     record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
                  action=AuditAction.MEASURE_SCHEDULE_CHANGE, record_type="clinic",
+                 record_id=clinic.id)
+    db.commit()
+    return clinic_profile(clinic)
+
+
+@router.put("/clinic/support-response", responses=_WRITE_ERRORS)
+def set_support_response(body: SupportResponseRequest, clinician: CurrentClinician,
+                         db: DbSession, now: Now) -> ClinicProfile:
+    """Set within how many hours the clinic answers a participant's "I need support"
+    request (null: no stated time); the apps pick it up with the clinic's profile."""
+    clinic = db.get(Clinic, clinician.clinic_id)
+    assert clinic is not None  # a signed-in clinician's clinic exists
+    clinic.support_response_hours = body.hours
+    publish_clinic_profile(db, clinic, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.SUPPORT_RESPONSE_CHANGE, record_type="clinic",
                  record_id=clinic.id)
     db.commit()
     return clinic_profile(clinic)

@@ -11,11 +11,13 @@ from iop_companion.domain.relapse_plan import (
     plan_is_empty,
     relapse_plan_problems,
 )
-from iop_companion.services.care_status import clinic_receives_data
+from iop_companion.services.plan_sharing import RELAPSE_PLAN
 from iop_companion.services.recovery import save_lapse_review, save_relapse_plan
 from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_care_wording, use_navigator, use_services
+from iop_companion.ui.people.view import my_people_note, people_lines, plan_line
+from iop_companion.ui.recovery.sharing import share_card, sharing_note
 
 
 @ft.component
@@ -35,6 +37,8 @@ def RelapsePlanScreen() -> ft.Control:
                 kit.primary_button(t("relapse.empty.build"),
                                    lambda: navigator.open("relapse_plan_edit"), ft.Icons.EDIT),
             ),
+            *([kit.card(kit.subheading(t("relapse.section.people_to_call")), *supporters)]
+              if (supporters := people_lines(services, "support")) else []),
             kit.body(t("relapse.about"), muted=True, size=13),
         )
     assert plan is not None
@@ -43,19 +47,21 @@ def RelapsePlanScreen() -> ft.Control:
         items = plan.get(section) or []
         sections.append(kit.card(
             kit.subheading(t(f"relapse.section.{section}")),
-            *([kit.body(f"• {item}") for item in items]
+            *([plan_line(services, item) for item in items]
+              + (people_lines(services, "support") if section == "people_to_call" else [])
               or [kit.body(t("relapse.section_empty"), muted=True)]),
+            # My people: typed once, shown in every plan with call and text.
+            *([kit.text_button(t("people.open"), lambda: navigator.open("people"),
+                               ft.Icons.PEOPLE_OUTLINE)] if section == "people_to_call" else []),
         ))
-    # "Your clinic gets the new version" only while it still receives data (not after discharge).
-    enrolled = clinic_receives_data(store, services.clock())
     return kit.screen(
         kit.heading(t("relapse.title")),
         kit.body(t("relapse.intro"), muted=True),
         *sections,
-        kit.body(t("relapse.shared_note" if enrolled else "relapse.local_note"), muted=True,
-                 size=13),
         kit.secondary_button(t("relapse.edit.open"), lambda: navigator.open("relapse_plan_edit"),
                              ft.Icons.EDIT_OUTLINED),
+        # Asks before it is first shared; says whether the clinic gets later versions.
+        share_card(services, navigator, store, RELAPSE_PLAN),
     )
 
 
@@ -98,10 +104,14 @@ def RelapsePlanEditScreen() -> ft.Control:
             t(f"relapse.section.{section}"), texts[section], multiline=True,
             helper=t(f"relapse.edit.hint.{section}"),
             error=t(key, limit=item_limit(section)) if key else None))
+        if section == "people_to_call":
+            fields.append(my_people_note(services, "support"))
     return kit.screen(
         kit.heading(t("relapse.edit.title")),
         kit.body(t("relapse.edit.intro"), muted=True),
         *fields,
+        *([kit.body(sharing_note(services, store, RELAPSE_PLAN), muted=True, size=13)]
+          if store is not None else []),
         kit.message(save_error),
         ft.Row([kit.primary_button(t("relapse.edit.save"), save, ft.Icons.CHECK),
                 kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
