@@ -13,8 +13,8 @@ from iop_companion.paths import AppPaths
 from iop_companion.services.account import DEFAULT_IDLE_LOCK_SECONDS, Account
 from iop_companion.services.clinic_link import ClinicLink
 from iop_companion.services.container import AppServices
-from iop_companion.services.family_link import FamilyLink
 from iop_companion.services.crisis_card import LockedHelp
+from iop_companion.services.family_link import FamilyLink
 from iop_companion.store import LockScreenCard, Preferences, Vault
 from iop_companion.sync.clinic_client import ClinicClient
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -84,6 +85,8 @@ def test_safety_plan_is_written_once_and_opens_from_get_help(
             has=page.get_by_role("heading", name=heading)).last
 
     expect(reveal(page, card("What matters most to me"))).to_have_accessible_name("My daughter")
+    # A first plan starts with the crisis lines as professionals to contact, tap-to-call.
     expect(reveal(page, card("Step 5: Professionals and services I can contact"))
-           ).to_have_accessible_name("Nothing written here yet.")
+           ).to_have_accessible_name(re.compile("988 Suicide & Crisis Lifeline: 988"))
+    expect(reveal(page, button(page, "Call 988").last)).to_be_visible()
     shot(page, screenshots, "25-safety-plan")

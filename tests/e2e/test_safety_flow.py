@@ -48,12 +48,7 @@ def test_check_in_self_harm_answer_shows_help_and_reaches_the_clinic(
     reveal(page, button(page, "Medicines: No")).click()
     reveal(page, button(page, "Use since last check-in: No")).click()
     reveal(page, button(page, "Thoughts of self-harm: Yes")).click()
-    # Help shows the moment the answer is chosen, before saving.
-    expect(reveal(page, text(page, "You can talk to someone right now"))).to_be_visible()
-    expect(button(page, "Call 988").first).to_be_visible()
-    shot(page, screenshots, "22-check-in-self-harm")
-    reveal(page, button(page, "Save check-in")).click()
-
+    # Help shows the moment the answer is chosen, before saving: the safety screen.
     expect(text(page, "You are not alone")).to_be_visible()
     expect(button(page, "Call 988")).to_be_visible()
     expect(button(page, "Text 988")).to_be_visible()
@@ -100,7 +95,7 @@ def test_phq9_item_9_brings_up_help_at_once_and_flags_the_clinic(
 
     expect(text(page, "You are not alone")).to_be_visible()
     expect(button(page, "Call 988")).to_be_visible()
-    expect(reveal(page, button(page, "Open my safety plan"))).to_be_visible()
+    expect(reveal(page, button(page, "Start my safety plan"))).to_be_visible()  # none yet
     alerts = wait_for_alerts(demo_app.clinic_url, 1)
     assert [a["trigger"] for a in alerts] == ["phq9_item9"]
     assert alerts[0]["priority"] == 100

@@ -12,17 +12,19 @@ from iop_companion.domain.check_in import CheckInDraft
 from iop_companion.domain.measures import MeasureId
 from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.domain.safety_plan import plan_record
+from iop_companion.services import plan_sharing
 from iop_companion.services.aftercare import save_aftercare_plan
 from iop_companion.services.care_status import care_status, clinic_day, clinic_receives_data
 from iop_companion.services.check_ins import save_check_in
 from iop_companion.services.clinic_link import ENROLMENT_KEY, PROFILE_KEY
 from iop_companion.services.measures import complete_measure
+from iop_companion.services.plan_sharing import RELAPSE_PLAN
 from iop_companion.services.recovery import (
     save_lapse_review,
     save_relapse_plan,
     share_plan_on_connecting,
 )
-from iop_companion.services.safety import raise_safety_flag
+from iop_companion.services.safety import FlagReach, raise_safety_flag
 from iop_companion.services.safety_plan_sharing import (
     save_safety_plan,
     sharing_status,
@@ -62,6 +64,7 @@ def write_one_of_everything(store: Store, now: datetime) -> None:
     save_check_in(store, CHECK_IN, NOW)
     complete_measure(store, MeasureId.GAD7, [1] * 7, now)
     save_relapse_plan(store, {"triggers": "payday"}, now)
+    plan_sharing.start_sharing(store, now, plan=RELAPSE_PLAN)  # False after discharge
     save_lapse_review(store, {"what_happened": "payday"}, now.date(), now)
     save_aftercare_plan(store, {"continuing_care": "Weekly therapy"}, [], now)
 
@@ -71,7 +74,8 @@ def test_not_connected_means_nothing_is_received(vault: Vault) -> None:
     status = care_status(alone, NOW)
     assert (status.enrolled, status.discharged, status.clinic_receives_data) == (
         False, False, False)
-    assert raise_safety_flag(alone, SafetyTrigger.PARTICIPANT_REQUEST, NOW) is None
+    assert raise_safety_flag(alone, SafetyTrigger.PARTICIPANT_REQUEST, NOW).reach \
+        is FlagReach.NOT_ENROLLED
 
 
 def test_in_care_everything_is_queued(store: Store) -> None:
@@ -96,7 +100,8 @@ def test_after_discharge_nothing_new_is_queued_but_everything_is_kept(store: Sto
     assert not clinic_receives_data(store, NOW)
     write_one_of_everything(store, NOW)
     outcome = complete_measure(store, MeasureId.PHQ9, [0] * 8 + [2], NOW)
-    assert raise_safety_flag(store, SafetyTrigger.PARTICIPANT_REQUEST, NOW) is None
+    assert raise_safety_flag(store, SafetyTrigger.PARTICIPANT_REQUEST, NOW).reach \
+        is FlagReach.DISCHARGED
     assert kinds(store) == []  # no safety flag either: no one at the clinic would see it
     # Still kept on the phone, and the safety flow still starts (help comes first).
     assert outcome.start_safety_flow
@@ -119,6 +124,21 @@ def test_safety_plan_sharing_stops_at_discharge(store: Store) -> None:
     assert store.safety_plan.get()["warning_signs"] == ["not sleeping", "no calls"]
     assert kinds(store) == ["safety_plan"]  # only the copy queued while in care
     assert not start_sharing(store, NOW)
+
+
+def test_relapse_plan_sharing_stops_at_discharge(store: Store) -> None:
+    save_relapse_plan(store, {"triggers": "payday"}, NOW)
+    assert kinds(store) == []  # not shared until chosen
+    assert plan_sharing.start_sharing(store, NOW, plan=RELAPSE_PLAN)
+    assert kinds(store) == ["relapse_plan"]
+    discharge(store, CLINIC_TODAY)
+    status = plan_sharing.sharing_status(store, NOW, plan=RELAPSE_PLAN)
+    assert (status.enrolled, status.on, status.clinic_receives) == (True, True, False)
+    assert not status.clinic_gets_changes
+    save_relapse_plan(store, {"triggers": "payday\nboredom"}, NOW)
+    assert store.relapse_plan.get()["triggers"] == ["payday", "boredom"]
+    assert kinds(store) == ["relapse_plan"]  # only the copy queued while in care
+    assert not plan_sharing.start_sharing(store, NOW, plan=RELAPSE_PLAN)
 
 
 def test_entries_queued_in_care_still_wait_to_be_sent_after_discharge(store: Store) -> None:

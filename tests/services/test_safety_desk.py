@@ -228,3 +228,18 @@ def test_a_damaged_lock_screen_card_shows_nothing_rather_than_failing(
     (tmp_path / "lock-card.bin").write_bytes(b"\x00" * 40)
     assert card_file.load() is None
     assert LockedHelp(card_file).card(in_grace=False) is None
+
+
+def test_the_crisis_card_carries_my_people_with_a_phone(store: Store, tmp_path: Path) -> None:
+    from iop_companion.domain.people import PersonDraft
+    from iop_companion.services.people import add_person
+
+    add_person(store, PersonDraft(name="Sam", phone="555-201-7788", kind="support"))
+    add_person(store, PersonDraft(name="Dr. Lee", phone="", kind="professional"))
+    help_ = LockedHelp(LockScreenCard(tmp_path))
+    help_.show_on_lock_screen(store, True)
+    card = help_.card(in_grace=False)
+    assert card is not None
+    assert card.people_of("support") == [{"name": "Sam", "phone": "555-201-7788",
+                                           "kind": "support"}]
+    assert card.people_of("professional") == []  # no number: nothing to call

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from tests.store.store_testing import check_in
 
 from iop_companion.store import Store, StoreError, ValidationError
 from iop_companion.store.storage import encode_tables
-from tests.store.store_testing import check_in
 
 SECRET = "SECRET-VALUE-7f3a"
 
@@ -22,7 +22,7 @@ SECRET = "SECRET-VALUE-7f3a"
         ("mood", 5.0),
         ("mood", True),
         ("mood", "5"),
-        ("craving", None),
+        ("craving", 10.5),
         ("sleep_hours", float("nan")),
         ("sleep_hours", float("inf")),
         ("sleep_hours", -0.5),
@@ -59,6 +59,19 @@ def test_missing_and_unknown_fields(store: Store) -> None:
     with pytest.raises(ValidationError) as error:
         store.check_ins.add({**check_in(), SECRET: 1})
     assert SECRET not in str(error.value)  # a weird key is not echoed either
+
+
+def test_an_unanswered_scale_is_stored_as_unanswered(store: Store) -> None:
+    # null is "not answered", kept as None: never read back as 0 or 5.
+    record = store.check_ins.add(check_in(mood=None, craving=None))
+    assert record["mood"] is None and record["craving"] is None
+    stored = store.check_ins.list_recent(1)[0]
+    assert stored["mood"] is None and stored["craving"] is None
+    # Unanswered is a value the app sends; a missing field is still refused.
+    record = check_in()
+    del record["craving"]
+    with pytest.raises(ValidationError, match="craving: is required"):
+        store.check_ins.add(record)
 
 
 def test_boundaries_and_optional_fields_are_accepted(store: Store) -> None:

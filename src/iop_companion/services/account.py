@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from iop_companion.domain.pin import new_pin_problem, pin_problem
 from iop_companion.store import LockedOut, PinDelay, Store, Vault, WrongPin
+
+log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_LOCK_SECONDS = 5 * 60
 # After a call or text from the safety screen or Get help, coming back to the app shows
@@ -98,8 +101,9 @@ class Account:
             for listener in self._before_lock:
                 try:
                     listener(self.store)
-                except Exception:  # noqa: BLE001 - nothing may stop the lock itself
-                    pass
+                except Exception as error:  # noqa: BLE001 - nothing may stop the lock itself
+                    # Only the type: a message might quote what was being kept.
+                    log.warning("Before-lock step failed: %s", type(error).__name__)
             self.store.lock()
         self.store = None
         if was_unlocked:

@@ -19,6 +19,7 @@ from iop_companion.domain.crisis import CrisisContact, clinic_crisis_contact
 from iop_companion.domain.safety_plan import SAFETY_PLAN_STEPS
 from iop_companion.services.clinic_link import ClinicLink
 from iop_companion.services.errors import SaveFailed
+from iop_companion.services.people import list_people
 from iop_companion.store import LockScreenCard, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -31,19 +32,26 @@ class CrisisCard:
     plan: dict[str, Any]
     clinic_name: str | None
     clinic_line: str | None
+    # My people with a phone number: name, phone, kind ("support" or "professional").
+    people: tuple[dict[str, str], ...] = ()
 
     def clinic_contact(self) -> CrisisContact | None:
         return clinic_crisis_contact(self.clinic_name, self.clinic_line)
 
     def to_json(self) -> dict[str, Any]:
         return {"plan": self.plan, "clinic_name": self.clinic_name,
-                "clinic_line": self.clinic_line}
+                "clinic_line": self.clinic_line, "people": [dict(p) for p in self.people]}
+
+    def people_of(self, kind: str) -> list[dict[str, str]]:
+        return [dict(p) for p in self.people if p.get("kind") == kind]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CrisisCard:
         plan = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+        people = data.get("people") if isinstance(data.get("people"), list) else []
         return cls(plan=_plan_only(plan), clinic_name=_text(data.get("clinic_name")),
-                   clinic_line=_text(data.get("clinic_line")))
+                   clinic_line=_text(data.get("clinic_line")),
+                   people=_people_only(people))
 
 
 def _text(value: object) -> str | None:
@@ -59,11 +67,22 @@ def _plan_only(plan: dict[str, Any] | None) -> dict[str, Any]:
     return kept
 
 
+def _people_only(people: list[Any]) -> tuple[dict[str, str], ...]:
+    """Name, phone and kind of each person who has a phone: all a call button needs."""
+    kept = []
+    for person in people:
+        if isinstance(person, dict) and _text(person.get("name")) and _text(person.get("phone")):
+            kept.append({"name": str(person["name"]), "phone": str(person["phone"]),
+                         "kind": str(person.get("kind") or "support")})
+    return tuple(kept)
+
+
 def crisis_card_of(store: Store) -> CrisisCard:
     profile = ClinicLink.profile(store) or {}
     return CrisisCard(plan=_plan_only(store.safety_plan.get()),
                       clinic_name=_text(profile.get("name")),
-                      clinic_line=_text(profile.get("crisis_line")))
+                      clinic_line=_text(profile.get("crisis_line")),
+                      people=_people_only(list_people(store)))
 
 
 class LockedHelp:

@@ -25,11 +25,12 @@ from iop_companion.domain.measures import (
     score_gad7,
     score_phq9,
 )
-from iop_companion.domain.safety import safety_triggers_for_phq9
+from iop_companion.domain.safety import SafetyTrigger, safety_triggers_for_phq9
 from iop_companion.services.care_status import clinic_receives_data
 from iop_companion.services.clinic_link import ClinicLink
-from iop_companion.services.safety import raise_safety_flag
-from iop_companion.store import Store
+from iop_companion.services.errors import SaveFailed
+from iop_companion.services.safety import WRITE_TRIES, SafetyFlagOutcome, raise_safety_flag
+from iop_companion.store import Store, StoreError
 from iop_companion.sync.protocol import RecordKind
 
 # In the order Today lists them.
@@ -43,6 +44,9 @@ OUTBOX_KIND = RecordKind.MEASURE_RESULT.value
 # (ClinicProfile.measure_interval_days; set by clinic staff).
 CLINIC_INTERVALS_FIELD = "measure_interval_days"
 MAX_CLINIC_INTERVAL_DAYS = 365
+
+# The PHQ-9 question about thoughts of being better off dead or of self-harm.
+PHQ9_SAFETY_ITEM = 9
 
 Answer = int | Mapping[str, int]
 MeasureResult = Phq9Result | Gad7Result | BamResult
@@ -63,6 +67,32 @@ class MeasureOutcome:
     total: int | None  # None for the BAM, which has no total
     start_safety_flow: bool
     bam: BamResult | None = None
+    # The flag this call raised; None when none was due or the form had raised it already.
+    flag: SafetyFlagOutcome | None = None
+
+
+class MeasureNotSaved(SaveFailed):
+    """The phone did not keep the result, or kept it but could not queue it for the
+    clinic. The safety rule holds either way: when the answers call for the safety
+    flow, `start_safety_flow` says so, and `flag` is the flag this call raised (written
+    before the result was tried). `kept` is the outcome when the result itself was
+    kept on the phone and only queueing it failed (None when nothing was kept)."""
+
+    def __init__(self, message: str, *, start_safety_flow: bool,
+                 flag: SafetyFlagOutcome | None = None,
+                 kept: MeasureOutcome | None = None) -> None:
+        super().__init__(message)
+        self.start_safety_flow = start_safety_flow
+        self.flag = flag
+        self.kept = kept
+
+
+def phq9_item9_trigger(measure: MeasureId, item9: int | None) -> SafetyTrigger | None:
+    """The trigger for one PHQ-9 item 9 answer on its own, the moment it is chosen:
+    any answer above "not at all" (0). Unanswered (None) is not a trigger."""
+    if measure is not MeasureId.PHQ9 or item9 is None or isinstance(item9, bool):
+        return None
+    return SafetyTrigger.PHQ9_ITEM9 if item9 > 0 else None
 
 
 def clinic_interval_days(store: Store) -> dict[MeasureId, int]:
@@ -105,23 +135,53 @@ def latest_results(store: Store) -> dict[MeasureId, dict[str, Any]]:
 
 
 def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer],
-                     now: datetime) -> MeasureOutcome:
+                     now: datetime, *, flag_already_raised: bool = False) -> MeasureOutcome:
     """Score and keep the answers, and queue them for the clinic while it receives data.
 
-    A PHQ-9 item 9 above 0 queues a safety flag first. For the BAM, answers[6]
-    (item 7) is a mapping {substance id: days code}.
+    A PHQ-9 item 9 above 0 queues a safety flag first, unless the form raised it
+    already the moment item 9 was answered (`flag_already_raised`): one flag per form.
+    The flag is always written before the result. For the BAM, answers[6] (item 7) is
+    a mapping {substance id: days code}.
+
+    Raises `MeasureNotSaved` (a `SaveFailed`) when the phone refuses the result; never
+    StoreError. Raises ValueError for answers that are not valid for the measure.
     """
     result = _score(measure, answers)
     triggers = safety_triggers_for_phq9(result) if isinstance(result, Phq9Result) else []
-    for trigger in triggers:
-        # Before anything is saved or shown: the flag must not depend on what follows.
-        raise_safety_flag(store, trigger, now)
-    record = store.measures.add(_stored_fields(measure, result))
-    if clinic_receives_data(store, now):
-        store.outbox.enqueue(OUTBOX_KIND, record["id"], _wire_payload(record, now))
+    flag: SafetyFlagOutcome | None = None
+    if not flag_already_raised:
+        for trigger in triggers:
+            # Before anything is saved or shown: the flag must not depend on what follows.
+            # Never raises; a write that failed says NOT_SAVED.
+            flag = raise_safety_flag(store, trigger, now)
+    try:
+        record = store.measures.add(_stored_fields(measure, result))
+    except StoreError as error:
+        raise MeasureNotSaved(str(error), start_safety_flow=bool(triggers),
+                              flag=flag) from error
     total = None if isinstance(result, BamResult) else result.total
-    return MeasureOutcome(result_summary_key(result), total, bool(triggers),
-                          result if isinstance(result, BamResult) else None)
+    outcome = MeasureOutcome(result_summary_key(result), total, bool(triggers),
+                             result if isinstance(result, BamResult) else None, flag)
+    try:
+        if clinic_receives_data(store, now):
+            _enqueue(store, record, now)
+    except StoreError as error:
+        raise MeasureNotSaved(str(error), start_safety_flow=bool(triggers), flag=flag,
+                              kept=outcome) from error
+    return outcome
+
+
+def _enqueue(store: Store, record: Mapping[str, Any], now: datetime) -> None:
+    """Queue the result for the clinic, trying again when a write fails (the result is
+    kept already: a second try is cheaper than a result the clinic never gets)."""
+    payload = _wire_payload(record, now)
+    for attempt in range(1, WRITE_TRIES + 1):
+        try:
+            store.outbox.enqueue(OUTBOX_KIND, record["id"], payload)
+            return
+        except StoreError:
+            if attempt == WRITE_TRIES:
+                raise
 
 
 def _score(measure: MeasureId, answers: Sequence[Answer]) -> MeasureResult:

@@ -10,8 +10,8 @@ from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.domain.safety_plan import plan_problems, plan_record
 from iop_companion.platform.links import tel_uri
 from iop_companion.services.care_status import care_status
-from iop_companion.services.safety_plan_sharing import save_safety_plan
 from iop_companion.services.container import AppServices
+from iop_companion.services.safety_plan_sharing import save_safety_plan
 from iop_companion.store import Store, StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.aftercare.view import clinic_contact_lines
@@ -21,10 +21,9 @@ from iop_companion.ui.recovery.sharing import share_card
 from iop_companion.ui.safety.crisis import (
     STEP_LABEL_KEYS,
     crisis_contact_cards,
-    plan_has_steps,
-    safety_plan_steps,
     start_safety_flow,
 )
+from iop_companion.ui.safety.flow import plan_section as crisis_plan_section
 from iop_companion.ui.safety.flow import support_request_status
 
 SAFETY_PLAN_STEPS = tuple(STEP_LABEL_KEYS.items())
@@ -73,14 +72,8 @@ def HelpScreen() -> ft.Control:
         # Locked: the plan shows only if the participant chose to show it here (or has
         # just called for help from this screen: the grace period).
         card = services.locked_help.card(in_grace=services.account.in_crisis_grace)
-        if card is not None and plan_has_steps(card.plan):
-            plan_section += [kit.subheading(t("help.safety_plan.title")),
-                             *safety_plan_steps(services, card.plan,
-                                                line=lambda item: plan_line(
-                                                    services, item,
-                                                    on_reach_out=services.account.begin_crisis_grace))]
-        else:
-            plan_section.append(kit.body(t("help.locked_note"), muted=True))
+        shown = crisis_plan_section(services, card.plan, card, navigator=None) if card else []
+        plan_section += shown or [kit.body(t("help.locked_note"), muted=True)]
     referral = services.crisis_resources.referral
     referral_section = []
     if referral is not None and referral.call:

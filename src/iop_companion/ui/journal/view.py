@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import flet as ft
@@ -10,6 +11,13 @@ from iop_companion.domain.lapse import LAPSE_REVIEW_FIELDS
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import moment_label
+
+
+def _scale(t: Callable[..., str], value: object) -> str:
+    """A 0-10 answer as "6/10"; a scale left unanswered says so (never a made-up 0)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return t("journal.scale_answer", value=value)
+    return t("journal.not_answered")
 
 
 @ft.component
@@ -66,7 +74,8 @@ def JournalScreen() -> ft.Control:
                             zone, now)
         lines = [
             kit.subheading(t("journal.checkin_heading", when=when)),
-            kit.body(t("journal.checkin_summary", mood=entry["mood"], craving=entry["craving"],
+            kit.body(t("journal.checkin_summary", mood=_scale(t, entry.get("mood")),
+                       craving=_scale(t, entry.get("craving")),
                        sleep=f"{entry['sleep_hours']:g}",
                        quality=t(f"checkin.sleep.{entry['sleep_quality']}"))),
         ]

@@ -1,12 +1,26 @@
 """A questionnaire (PHQ-9, GAD-7 or BAM): every question on one scrolling page, a
-plain-language result, and the safety flow first when PHQ-9 item 9 calls for it.
+plain-language result, and the safety flow when PHQ-9 item 9 calls for it.
+
+PHQ-9 item 9 above 0 acts the moment it is chosen, whatever else is answered: the flag
+is queued for the clinic (once per form; choosing "Not at all" afterwards does not
+withdraw it) and crisis help (988, 911, the clinic's line, the plan) shows right under
+the question, and stays there for the rest of the form. The form itself stays open so
+the person can finish it; saving it then opens the safety screen.
+
+A form in progress is a draft (`services.drafts`): written just before a lock and read
+back when the form opens again, so nothing answered is lost to the PIN.
 
 The BAM has more than one kind of answer (days, health, extent, yes/no) and item 7
 asks about each substance; its form skips item 5 when item 4 is 0 and item 7 when
-item 6 is 0, exactly as the paper form does (those answers count as 0).
+item 6 is 0, exactly as the paper form does (those answers count as 0). An item that
+is simply not answered yet is never stored as 0: the form cannot be saved until it is.
 """
 
 from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 import flet as ft
 
@@ -21,9 +35,18 @@ from iop_companion.domain.measures import (
     MeasureSpec,
     bam_substance_key,
 )
-from iop_companion.services.measures import SELF_REPORT_MEASURES, MeasureOutcome, complete_measure
+from iop_companion.services.errors import SaveFailed
+from iop_companion.services.measures import (
+    PHQ9_SAFETY_ITEM,
+    SELF_REPORT_MEASURES,
+    MeasureNotSaved,
+    MeasureOutcome,
+    complete_measure,
+    phq9_item9_trigger,
+)
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_care_wording, use_navigator, use_services
+from iop_companion.ui.safety.crisis import SAFETY_PAGE, CrisisHelpCard, start_safety_flow
 
 # BAM items 4 and 5: heavy-drinking days cannot outnumber drinking days.
 ALCOHOL_DAYS_ITEM, HEAVY_DRINKING_ITEM = 4, 5
@@ -31,6 +54,51 @@ BAM_SUBSCALE_MAX = 24  # risk and protective: six items of 0-4
 
 # Answers: item number -> code; BAM item 7 -> {substance: code}.
 Answers = dict[int, int | dict[str, int]]
+
+
+def draft_name(measure: MeasureId) -> str:
+    """The draft's name: the same as the page's, so the shell can reopen it."""
+    return f"measure_{measure.value}"
+
+
+def draft_snapshot(answers: Answers, flag_raised: bool) -> dict[str, Any]:
+    """What a draft keeps, as JSON: item numbers become strings; only answered items."""
+    return {"answers": {str(number): (dict(value) if isinstance(value, dict) else value)
+                        for number, value in answers.items()},
+            "flag_raised": bool(flag_raised)}
+
+
+def _is_code(value: object, allowed: set[int]) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in allowed
+
+
+def answers_from_draft(spec: MeasureSpec, kept: object) -> tuple[Answers, bool]:
+    """A stored draft read back: (answers, whether the form raised its flag). Anything
+    that is not a valid answer to this measure is left out, never guessed."""
+    if not isinstance(kept, dict):
+        return {}, False
+    flag_raised = kept.get("flag_raised") is True
+    raw = kept.get("answers")
+    if not isinstance(raw, dict):
+        return {}, flag_raised
+    items = {item.number: item for item in spec.items}
+    found: Answers = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key.isdigit():
+            continue
+        item = items.get(int(key))
+        if item is None:
+            continue
+        allowed = {option.value for option in item.options}
+        if item.kind is ItemKind.SUBSTANCE_DAYS:
+            if isinstance(value, dict):
+                per_substance = {s: v for s, v in value.items()
+                                 if s in BAM_SUBSTANCES and _is_code(v, allowed)}
+                if per_substance:
+                    found[item.number] = per_substance
+        elif _is_code(value, allowed):
+            found[item.number] = value
+    return found, flag_raised
 
 
 def skipped_items(spec: MeasureSpec, answers: Answers) -> set[int]:
@@ -65,18 +133,34 @@ def heavy_drinking_too_high(spec: MeasureSpec, answers: Answers) -> bool:
 
 
 def answer_list(spec: MeasureSpec, answers: Answers) -> list[int | dict[str, int]]:
-    """The answers in item order, skipped items as 0 (an empty mapping for item 7)."""
+    """The answers in item order, items the form skipped as 0 (an empty mapping for
+    item 7), as the paper form scores them. An item that is not answered and not
+    skipped is an error, never a 0."""
     skipped = skipped_items(spec, answers)
     values: list[int | dict[str, int]] = []
     for item in spec.items:
+        given = answers.get(item.number)
         if item.kind is ItemKind.SUBSTANCE_DAYS:
-            given = answers.get(item.number)
             values.append({} if item.number in skipped or not isinstance(given, dict)
                           else dict(given))
+        elif item.number in skipped:
+            values.append(0)
+        elif isinstance(given, int):
+            values.append(int(given))
         else:
-            given = answers.get(item.number)
-            values.append(0 if item.number in skipped else int(given))  # type: ignore[arg-type]
+            raise ValueError(f"question {item.number} is not answered")
     return values
+
+
+@dataclass
+class _FormState:
+    """What the form holds right now, outside render state: handlers and the draft
+    snapshot read it at once, however many taps come before the next render."""
+
+    answers: Answers = field(default_factory=dict)
+    flag_raised: bool = False
+    # Flet may run two taps' handlers on two threads: one flag per form, even then.
+    flag_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @ft.component
@@ -85,41 +169,103 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
     navigator = use_navigator()
     t = services.t
     spec = SELF_REPORT_MEASURES[measure]
-    answers, set_answers = ft.use_state(dict)
+    form = draft_name(measure)
+    resumed = ft.use_memo(lambda: answers_from_draft(spec, services.drafts.resume(form)), [])
+    live = ft.use_ref(lambda: _FormState(dict(resumed[0]), resumed[1]))
+    answers, set_answers = ft.use_state(lambda: dict(resumed[0]))
+    flag_raised, set_flag_raised = ft.use_state(resumed[1])
     missing, set_missing = ft.use_state(False)
+    save_error, set_save_error = ft.use_state(None)
     outcome, set_outcome = ft.use_state(None)
 
-    def answer(number: int, value: str) -> None:
-        updated = {**answers, number: int(value)}
+    def snapshot() -> dict[str, Any]:
+        return draft_snapshot(live.current.answers, live.current.flag_raised)
+
+    def raise_flag_once() -> None:
+        """PHQ-9 item 9 above 0: queue the flag now, once for this form (never waits
+        on or fails with the write), then keep the draft that says so."""
+        with live.current.flag_lock:
+            trigger = phq9_item9_trigger(measure, live.current.answers.get(PHQ9_SAFETY_ITEM))
+            if trigger is None or live.current.flag_raised:
+                return
+            live.current.flag_raised = True
+        set_flag_raised(True)
+        services.safety.raise_flag(trigger)  # written before the draft that holds the answer
+        services.drafts.save_now(form, snapshot())
+        navigator.sync_soon()
+
+    def mounted() -> None:
+        services.drafts.keep(form, snapshot)
+        # A draft that holds item 9 above 0 but no flag (should not happen): raise it now.
+        raise_flag_once()
+
+    ft.use_effect(mounted, [], cleanup=lambda: services.drafts.stop_keeping(form))
+
+    def changed(updated: Answers) -> None:
+        live.current.answers = updated
         set_answers(updated)
         if not unanswered(spec, updated):
             set_missing(False)  # every question answered: the reminder has done its job
 
+    def answer(number: int, value: str) -> None:
+        changed({**live.current.answers, number: int(value)})
+        if number == PHQ9_SAFETY_ITEM:
+            raise_flag_once()
+
     def answer_substance(number: int, substance: str, value: str) -> None:
-        current = answers.get(number)
+        current = live.current.answers.get(number)
         per_substance = dict(current) if isinstance(current, dict) else {}
         per_substance[substance] = int(value)
-        updated = {**answers, number: per_substance}
-        set_answers(updated)
-        if not unanswered(spec, updated):
-            set_missing(False)
+        changed({**live.current.answers, number: per_substance})
+
+    def cancel() -> None:
+        services.drafts.finish(form)
+        navigator.back()
 
     def save() -> None:
-        if unanswered(spec, answers) or heavy_drinking_too_high(spec, answers):
+        current = live.current.answers
+        if unanswered(spec, current) or heavy_drinking_too_high(spec, current):
             set_missing(True)
             return
         store = services.account.store
         if store is None:
             navigator.lock()
             return
-        done: MeasureOutcome = complete_measure(store, measure, answer_list(spec, answers),
-                                                services.clock())
+        trigger = phq9_item9_trigger(measure, current.get(PHQ9_SAFETY_ITEM))
+        if trigger is not None:
+            # Help first: the safety screen opens whatever the writes below do.
+            with live.current.flag_lock:
+                raise_now = not live.current.flag_raised
+                live.current.flag_raised = True
+            if raise_now:
+                start_safety_flow(services, navigator, trigger, replace=True)
+            else:
+                navigator.replace(SAFETY_PAGE)
+                navigator.sync_soon()
+        try:
+            done: MeasureOutcome = complete_measure(
+                store, measure, answer_list(spec, current), services.clock(),
+                flag_already_raised=live.current.flag_raised)
+        except SaveFailed as error:
+            kept = error.kept if isinstance(error, MeasureNotSaved) else None
+            if kept is None:
+                if trigger is not None:
+                    # The safety screen is open already; the answers wait as a draft.
+                    services.drafts.save_now(form, snapshot())
+                    navigator.notify(t("questionnaire.error.not_saved_help_open",
+                                       reason=str(error)))
+                else:
+                    # Nothing was kept: the answers stay on screen to try again.
+                    set_save_error(t("questionnaire.error.save_failed", reason=str(error)))
+                return
+            # Kept on the phone, only not queued for the clinic: done, and said so.
+            navigator.notify(t("questionnaire.error.not_queued", reason=str(error)))
+            done = kept
+        services.drafts.finish(form)
         navigator.data_changed()
         navigator.sync_soon()
-        if done.start_safety_flow:
-            navigator.replace("safety_flow")
-            return
-        set_outcome(done)
+        if trigger is None:
+            set_outcome(done)
 
     if outcome is not None:
         return MeasureResultView(spec, outcome)
@@ -145,15 +291,23 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
                 short_name=t("questionnaire.question.short", number=item.number)))
             if missing and item.number in open_items:
                 questions.append(kit.message(t("checkin.error.choose_one")))
+        if measure is MeasureId.PHQ9 and item.number == PHQ9_SAFETY_ITEM and (
+                flag_raised or phq9_item9_trigger(measure, answers.get(item.number))):
+            # Help right under the question, the moment it is answered; it stays once
+            # shown (the flag it raised stands), and the form stays open to finish.
+            questions.append(CrisisHelpCard())
         if item.number == HEAVY_DRINKING_ITEM and heavy_drinking_too_high(spec, answers):
             questions.append(kit.message(t("questionnaire.error.more_than_alcohol_days")))
     return kit.screen(
         kit.heading(t(spec.title_key)),
         kit.body(t(spec.instructions_key)),
+        *([kit.body(t("questionnaire.draft.resumed"), muted=True, size=13)]
+          if resumed[0] else []),
         *questions,
         kit.message(t("questionnaire.error.answer_all") if missing and open_items else None),
+        kit.message(save_error),
         ft.Row([kit.primary_button(t("questionnaire.save"), save, ft.Icons.CHECK),
-                kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
+                kit.text_button(t("common.cancel"), cancel)], wrap=True),
     )
 
 

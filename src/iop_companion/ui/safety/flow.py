@@ -18,14 +18,18 @@ import flet as ft
 from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.services.care_status import care_status
 from iop_companion.services.container import AppServices
+from iop_companion.services.crisis_card import CrisisCard
 from iop_companion.services.safety import FlagReach, SentFlag, last_flag
 from iop_companion.services.support_response import clinic_response_hours
 from iop_companion.store import Store
 from iop_companion.ui import kit
 from iop_companion.ui.context import Navigator, use_navigator, use_services
 from iop_companion.ui.formatting import clock_time
-from iop_companion.ui.people.view import people_lines, plan_line
+from iop_companion.ui.people.view import people_lines, person_actions, plan_line
 from iop_companion.ui.safety.crisis import crisis_contact_cards, plan_has_steps, safety_plan_steps
+
+# Which of My people go under which step of the safety plan.
+PEOPLE_STEPS = {"people_to_ask": "support", "professionals": "professional"}
 
 
 def response_sentence(services: AppServices, store: Store) -> str | None:
@@ -79,6 +83,7 @@ def SafetyFlowScreen(unlock: Callable[[], None] | None = None) -> ft.Control:
     store = services.account.store
     contacts = services.crisis_contacts()
     plan: dict[str, Any] | None
+    card: CrisisCard | None = None
     if store is not None:
         plan = store.safety_plan.get()
         status = _status_for_this_flow(services, store)
@@ -94,7 +99,7 @@ def SafetyFlowScreen(unlock: Callable[[], None] | None = None) -> ft.Control:
     if status:
         # Who has been told, right under the lines to call: never buried below the plan.
         controls.append(ft.Semantics(live_region=True, content=kit.card(kit.body(status))))
-    controls += _plan_section(services, navigator, plan, locked=store is None)
+    controls += plan_section(services, plan, card, navigator=None if store is None else navigator)
     if unlock is not None:
         controls += [kit.body(t("safety_flow.grace_note"), muted=True, size=13),
                      kit.secondary_button(t("safety_flow.unlock"), unlock, ft.Icons.LOCK_OPEN)]
@@ -102,19 +107,28 @@ def SafetyFlowScreen(unlock: Callable[[], None] | None = None) -> ft.Control:
     return kit.screen(*controls)
 
 
-def _plan_section(services: AppServices, navigator: Navigator, plan: dict[str, Any] | None,
-                  *, locked: bool) -> list[ft.Control]:
+def plan_section(services: AppServices, plan: dict[str, Any] | None, card: CrisisCard | None,
+                 *, navigator: Navigator | None) -> list[ft.Control]:
+    """The plan's steps with My people (with call and text) under steps 4 and 5: from the
+    store when unlocked, from the crisis card while locked (`card`). With `navigator`
+    and no plan yet, an invitation to start one."""
     t = services.t
     reach_out = services.account.begin_crisis_grace
-    # My people with call and text under the steps they belong to (only while unlocked).
-    people = {"people_to_ask": people_lines(services, "support", on_reach_out=reach_out),
-              "professionals": people_lines(services, "professional", on_reach_out=reach_out)}
+    if card is not None:
+        people = {step: [ft.Column([kit.body(person["name"]),
+                                    person_actions(services, person, on_reach_out=reach_out)],
+                                   spacing=4, tight=True)
+                         for person in card.people_of(kind)]
+                  for step, kind in PEOPLE_STEPS.items()}
+    else:
+        people = {step: people_lines(services, kind, on_reach_out=reach_out)
+                  for step, kind in PEOPLE_STEPS.items()}
     if plan_has_steps(plan) or any(people.values()):
         return [kit.subheading(t("help.safety_plan.title")),
                 *safety_plan_steps(services, plan, extra=people,
                                    line=lambda item: plan_line(services, item,
                                                                on_reach_out=reach_out))]
-    if locked:
+    if navigator is None:
         return []
     return [kit.card(
         kit.subheading(t("safety_flow.no_plan.title")),

@@ -94,7 +94,8 @@ def trend_cards(translator: Translator, store: Store, zone: tzinfo,
     points = daily_points(store.check_ins.list_since(since), today, zone)
     sentences = [t(s.key, **s.values) for s in trend_sentences(points)]
     parts: list[ft.Control] = [kit.subheading(t("trends.title"))]
-    if any(p.mood is not None for p in points):
+    # Any answer draws the chart: mood or craving may have been left unanswered.
+    if any(p.value(metric) is not None for p in points for metric in SCALE_MAX):
         parts.append(_chart(t, points))
     parts.extend(kit.body(sentence) for sentence in sentences)
     cards = [kit.card(*parts)]
