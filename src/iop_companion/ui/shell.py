@@ -20,6 +20,7 @@ from iop_companion.ui.check_in.view import CheckInScreen
 from iop_companion.ui.context import Navigator, NavigatorContext, ServicesContext
 from iop_companion.ui.family.view import FamilyHomeScreen
 from iop_companion.ui.goals.view import GoalEditScreen, GoalsScreen
+from iop_companion.ui.guard import guarded_screen
 from iop_companion.ui.help.view import HelpScreen, SafetyPlanEditScreen, SafetyPlanScreen
 from iop_companion.ui.journal.view import JournalScreen
 from iop_companion.ui.learn.reader import ModuleScreen
@@ -50,6 +51,20 @@ from iop_companion.ui.schedule.view import ScheduleScreen
 from iop_companion.ui.settings.view import SettingsScreen
 from iop_companion.ui.theme import THEME_MODES
 from iop_companion.ui.today.view import TodayScreen
+
+# Every screen the shell draws shows crisis help instead of freezing if it fails (ui/guard.py).
+(TodayScreen, ScheduleScreen, LearnScreen, PracticeScreen, JournalScreen, HelpScreen,
+ SafetyPlanScreen, SafetyPlanEditScreen, RelapsePlanScreen, RelapsePlanEditScreen,
+ LapseReviewScreen, AftercarePlanScreen, AftercarePlanEditScreen, GoalsScreen, GoalEditScreen,
+ PeopleScreen, PersonEditScreen, ModuleScreen, SettingsScreen, CheckInScreen, SafetyFlowScreen,
+ MeasureScreen, LockScreen, WelcomeScreen, SetPinScreen, ConnectClinicScreen, FamilyInviteScreen,
+ FamilyHomeScreen) = (guarded_screen(screen) for screen in (
+    TodayScreen, ScheduleScreen, LearnScreen, PracticeScreen, JournalScreen, HelpScreen,
+    SafetyPlanScreen, SafetyPlanEditScreen, RelapsePlanScreen, RelapsePlanEditScreen,
+    LapseReviewScreen, AftercarePlanScreen, AftercarePlanEditScreen, GoalsScreen, GoalEditScreen,
+    PeopleScreen, PersonEditScreen, ModuleScreen, SettingsScreen, CheckInScreen, SafetyFlowScreen,
+    MeasureScreen, LockScreen, WelcomeScreen, SetPinScreen, ConnectClinicScreen,
+    FamilyInviteScreen, FamilyHomeScreen))
 
 TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
     ("today", ft.Icons.WB_SUNNY_OUTLINED, ft.Icons.WB_SUNNY, TodayScreen),

@@ -98,7 +98,10 @@ def SafetyFlowScreen(unlock: Callable[[], None] | None = None) -> ft.Control:
     ]
     if status:
         # Who has been told, right under the lines to call: never buried below the plan.
-        controls.append(ft.Semantics(live_region=True, content=kit.card(kit.body(status))))
+        # Not told (no clinic, disconnected, not saved): as prominent as the lines to call.
+        told = services.safety.last is not None and services.safety.last.clinic_will_see_it
+        controls.append(ft.Semantics(live_region=True, content=kit.card(
+            kit.body(status), tone="surface" if told else "help")))
     controls += plan_section(services, plan, card, navigator=None if store is None else navigator)
     if unlock is not None:
         controls += [kit.body(t("safety_flow.grace_note"), muted=True, size=13),
