@@ -1,0 +1,49 @@
+"""Routes for a signed-in clinician, one module per resource: their own clinic's safety
+alerts, the schedule published to participants' apps, disconnecting a participant's
+devices, the clinic's settings, treatment goals and the aftercare plan (written with the
+participant), discharge, homework, module assignments and consents.
+
+Each module builds its router with `common.clinician_router()`, which depends on
+`require_clinician`, so a route added later is protected even if its author forgets to
+ask for the clinician. Signing in is public (routes/public.py). An alert, session or
+participant of another clinic answers 404, as if it did not exist.
+
+`router` combines them; the app includes it under /api/v1. A new resource module is
+added to `_RESOURCES`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from iop_companion.clinic.routes.clinician import (
+    aftercare,
+    alerts,
+    clinic_settings,
+    consents,
+    devices,
+    discharge,
+    goals,
+    homework,
+    modules,
+    schedule,
+)
+
+_RESOURCES = (
+    alerts,
+    schedule,
+    devices,
+    clinic_settings,
+    goals,
+    aftercare,
+    discharge,
+    homework,
+    modules,
+    consents,
+)
+
+router = APIRouter()
+for _resource in _RESOURCES:
+    router.include_router(_resource.router)
+
+__all__ = ["router"]
