@@ -45,7 +45,9 @@ def screen_failed(services: AppServices | None) -> ft.Control:
     from iop_companion.ui.safety.crisis import crisis_contact_cards
 
     if services is None:
-        return kit.screen(kit.heading("Something went wrong. If you are in danger, call 911."))
+        # Only outside the shell (which always provides services); its top bar keeps
+        # "Get help now" in any case, and crisis numbers never come from literals.
+        return kit.screen()
     t = services.t
     try:
         contacts = services.crisis_contacts()
