@@ -20,6 +20,7 @@ from iop_companion.clinic.demo import DemoCredentials
 from iop_companion.clinic.models import Device, ParticipantRecord
 from iop_companion.domain.homework import NOTE_MAX
 from iop_companion.services.clinic_link import ENROLMENT_KEY, PROFILE_KEY, ClinicLink, LinkState
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.homework import (
     HOMEWORK_DONE_KIND,
     answer_for,
@@ -27,7 +28,7 @@ from iop_companion.services.homework import (
     mark_done,
     undo_done,
 )
-from iop_companion.store import Store, ValidationError, Vault
+from iop_companion.store import Store, Vault
 from iop_companion.sync.clinic_client import ClinicClient
 from iop_companion.sync.protocol import RecordKind, assignment_answer_id, payload_problem
 from tests.sync.sync_testing import ServerClock
@@ -143,7 +144,7 @@ def test_a_new_note_on_done_homework_is_a_new_version(store: Store) -> None:
 
 def test_a_note_that_is_too_long_is_refused_and_nothing_is_kept(store: Store) -> None:
     connect(with_homework(store))
-    with pytest.raises(ValidationError):
+    with pytest.raises(SaveFailed):
         mark_done(store, URGE_LOG, "x" * (NOTE_MAX + 1), NOW)
     assert answer_for(store, URGE_LOG) is None
     assert store.outbox.count_pending() == 0
@@ -151,7 +152,7 @@ def test_a_note_that_is_too_long_is_refused_and_nothing_is_kept(store: Store) ->
 
 def test_homework_no_longer_on_the_phone_cannot_be_marked(store: Store) -> None:
     connect(store)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SaveFailed):
         mark_done(store, URGE_LOG, "", NOW)
     assert store.outbox.count_pending() == 0
 

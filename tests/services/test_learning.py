@@ -19,6 +19,7 @@ from iop_companion.clinic.demo import DemoCredentials
 from iop_companion.clinic.models import Device, ParticipantRecord
 from iop_companion.domain.assignments import TaskState
 from iop_companion.services.clinic_link import ENROLMENT_KEY, PROFILE_KEY, ClinicLink, LinkState
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.learning import (
     MODULE_READ_KIND,
     assigned_modules,
@@ -27,7 +28,7 @@ from iop_companion.services.learning import (
     modules_read,
     waiting_to_send,
 )
-from iop_companion.store import Store, ValidationError, Vault
+from iop_companion.store import Store, Vault
 from iop_companion.sync.clinic_client import ClinicClient
 from iop_companion.sync.protocol import RecordKind, assignment_answer_id, payload_problem
 from tests.sync.sync_testing import ServerClock
@@ -127,7 +128,7 @@ def test_an_answer_stored_but_not_queued_is_queued_on_the_next_tap(store: Store)
 def test_only_a_current_assignment_can_be_marked_read(store: Store, assignment_id: str) -> None:
     store.module_assignments.apply_changes([assignment(
         "0b8c1d2e-0000-4000-8000-000000000002", status="withdrawn")])
-    with pytest.raises(ValidationError):
+    with pytest.raises(SaveFailed):
         mark_assignment_read(store, assignment_id, NOW)
     assert store.assignment_answers.all() == []
     assert store.outbox.pending() == []

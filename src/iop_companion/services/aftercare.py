@@ -4,7 +4,8 @@ While the clinic receives data, each save is queued as a new version of the one 
 both sides share (its id derived from the participant, `protocol.aftercare_plan_id`),
 and the clinic's edits arrive by pull (services/shared_records). A plan written
 before connecting goes to the clinic on connecting. After discharge the plan keeps
-working on the phone and nothing new is sent.
+working on the phone and nothing new is sent. Saving raises `SaveFailed` when the phone
+did not keep the plan (screens never see store types).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from iop_companion.domain.aftercare import (
 )
 from iop_companion.services.care_status import care_status
 from iop_companion.services.clinic_link import ClinicLink
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.record_versions import clinic_version, has_unsent, queue_version
-from iop_companion.store import Store
+from iop_companion.store import Store, StoreError
 from iop_companion.store import records as r
 from iop_companion.sync.protocol import RecordKind, aftercare_plan_id
 
@@ -44,8 +46,17 @@ def save_aftercare_plan(store: Store, texts: Mapping[str, str],
                         meetings: Sequence[MeetingDraft], now: datetime) -> dict[str, Any]:
     """Save the plan as typed; while the clinic receives data, queue it as a new version.
 
-    Call only when `aftercare_plan_problems(texts, meetings)` is empty.
+    Call only when `aftercare_plan_problems(texts, meetings)` is empty. Raises
+    `SaveFailed` when the phone did not keep the plan.
     """
+    try:
+        return _save_aftercare_plan(store, texts, meetings, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
+
+
+def _save_aftercare_plan(store: Store, texts: Mapping[str, str],
+                         meetings: Sequence[MeetingDraft], now: datetime) -> dict[str, Any]:
     record = aftercare_plan_record(texts, meetings)
     care = care_status(store, now)
     shared_id = shared_plan_id(store)

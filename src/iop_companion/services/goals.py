@@ -5,7 +5,8 @@ Every change of a goal (written here, edited, a step ticked) is a new version of
 goal for the clinic; a weekly rating is one record per goal and week, and rating the
 same week again is a new version of it. Nothing is queued without a clinic, or after
 discharge (services/care_status.py). Versions the clinic publishes come back through
-the pull feed (services/shared_records.py) into ``store.goals``.
+the pull feed (services/shared_records.py) into ``store.goals``. What the screens call
+raises `SaveFailed` when the phone did not keep the change (never a store type).
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from iop_companion.domain.goals import (
     with_step_done,
 )
 from iop_companion.services.care_status import clinic_day, clinic_receives_data
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.record_versions import ever_queued, has_unsent, queue_version
-from iop_companion.store import Store, ValidationError
+from iop_companion.store import Store, StoreError
 from iop_companion.store.goals import wire_form
 
 TREATMENT_GOAL_KIND = "treatment_goal"
 GOAL_RATING_KIND = "goal_rating"
+# Said when the goal was removed meanwhile (by the care team, say).
+_GOAL_GONE = "goal: is no longer on this phone"
 
 
 @dataclass(frozen=True)
@@ -68,28 +72,36 @@ def save_goal(store: Store, draft: GoalDraft, now: datetime,
               goal_id: str | None = None) -> dict[str, Any]:
     """Save a goal as typed: a new one (no `goal_id`) or an edit, whoever set it.
 
-    Call only when `goal_problems(draft)` is empty.
+    Call only when `goal_problems(draft)` is empty. Raises `SaveFailed` when the goal is
+    no longer on this phone or the phone did not keep the change.
     """
-    previous = store.goals.get(goal_id) if goal_id is not None else None
-    if goal_id is not None and previous is None:
-        raise ValidationError("goal", "is no longer on this phone")
-    record = store.goals.save({**(previous or {}), **goal_record(draft, previous)})
-    _share_goal(store, previous, record, now)
+    try:
+        previous = store.goals.get(goal_id) if goal_id is not None else None
+        if goal_id is not None and previous is None:
+            raise SaveFailed(_GOAL_GONE)
+        record = store.goals.save({**(previous or {}), **goal_record(draft, previous)})
+        _share_goal(store, previous, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record
 
 
 def set_step_done(store: Store, goal_id: str, step_index: int, done: bool,
                   now: datetime) -> dict[str, Any]:
-    """Tick (or untick) one step of a goal."""
-    previous = store.goals.get(goal_id)
-    if previous is None:
-        raise ValidationError("goal", "is no longer on this phone")
+    """Tick (or untick) one step of a goal. Raises `SaveFailed` when the goal or step is
+    no longer there or the phone did not keep the change."""
     try:
-        content = with_step_done(previous, step_index, done)
-    except IndexError:
-        raise ValidationError("step", "is no longer part of this goal") from None
-    record = store.goals.save({**previous, **content})
-    _share_goal(store, previous, record, now)
+        previous = store.goals.get(goal_id)
+        if previous is None:
+            raise SaveFailed(_GOAL_GONE)
+        try:
+            content = with_step_done(previous, step_index, done)
+        except IndexError:
+            raise SaveFailed("step: is no longer part of this goal") from None
+        record = store.goals.save({**previous, **content})
+        _share_goal(store, previous, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record
 
 
@@ -97,18 +109,23 @@ def rate_week(store: Store, goal_id: str, rating: int, note: str,
               now: datetime) -> dict[str, Any]:
     """This week's self-rating of a goal (0: no progress yet, 10: all the way).
 
-    Call only when `rating_problems(rating, note)` is empty.
+    Call only when `rating_problems(rating, note)` is empty. Raises `SaveFailed` when the
+    goal is no longer on this phone or the phone did not keep the rating.
     """
-    if store.goals.get(goal_id) is None:
-        raise ValidationError("goal", "is no longer on this phone")
-    week = this_week(store, now)
-    previous = store.goal_ratings.get(goal_id, week)
-    record = store.goal_ratings.rate({"goal_id": goal_id, "week_of": week.isoformat(),
-                                      "rating": rating, "note": note.strip()})
-    unchanged = previous is not None and all(
-        previous[name] == record[name] for name in ("rating", "note"))
-    if clinic_receives_data(store, now) and not (unchanged and ever_queued(store, record["id"])):
-        queue_version(store, GOAL_RATING_KIND, record, now)
+    try:
+        if store.goals.get(goal_id) is None:
+            raise SaveFailed(_GOAL_GONE)
+        week = this_week(store, now)
+        previous = store.goal_ratings.get(goal_id, week)
+        record = store.goal_ratings.rate({"goal_id": goal_id, "week_of": week.isoformat(),
+                                          "rating": rating, "note": note.strip()})
+        unchanged = previous is not None and all(
+            previous[name] == record[name] for name in ("rating", "note"))
+        if clinic_receives_data(store, now) and not (unchanged
+                                                     and ever_queued(store, record["id"])):
+            queue_version(store, GOAL_RATING_KIND, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record
 
 

@@ -4,7 +4,8 @@ Marking an assigned module read stores one answer (protocol.ModuleReadPayload, i
 `assignment_answer_id(assignment id)`) in `store.assignment_answers`, and queues it for
 the clinic while the clinic receives data (services/care_status.py): connected and not
 discharged. Marking it again changes nothing. Reading a module nobody assigned stays on
-the phone: it is noted in the encrypted settings and never queued.
+the phone: it is noted in the encrypted settings and never queued. Marking raises
+`SaveFailed` when the phone did not keep it (screens never see store types).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 from iop_companion.domain.assignments import ASSIGNED, ModuleTask, module_tasks, read_dates
 from iop_companion.services.care_status import clinic_day, clinic_receives_data
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.record_versions import ever_queued, has_unsent, queue_version
-from iop_companion.store import Store, ValidationError
+from iop_companion.store import Store, StoreError
 from iop_companion.sync.protocol import RecordKind, assignment_answer_id, payload_problem
 
 MODULE_READ_KIND = RecordKind.MODULE_READ.value
@@ -42,11 +44,19 @@ def mark_assignment_read(store: Store, assignment_id: str, now: datetime) -> dic
     receives data, queue it for the clinic. Returns the stored answer.
 
     Safe to call twice (a double tap, or again after a crash between the two writes):
-    the answer is written once and queued at most once.
+    the answer is written once and queued at most once. Raises `SaveFailed` when the
+    module is no longer assigned or the phone did not keep the answer.
     """
+    try:
+        return _mark_assignment_read(store, assignment_id, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
+
+
+def _mark_assignment_read(store: Store, assignment_id: str, now: datetime) -> dict[str, Any]:
     assignment = store.module_assignments.get(assignment_id)
     if assignment is None or assignment.get("status") != ASSIGNED:
-        raise ValidationError("assignment", "is no longer assigned to you")
+        raise SaveFailed("assignment: is no longer assigned to you")
     record_id = answer_id(assignment_id)
     record = store.assignment_answers.get(record_id)
     if record is None:
@@ -63,7 +73,7 @@ def mark_assignment_read(store: Store, assignment_id: str, now: datetime) -> dic
         }
         problem = payload_problem(RecordKind.MODULE_READ, record)
         if problem is not None:
-            raise ValidationError("module_read", problem)
+            raise SaveFailed(f"module_read: {problem}")
         store.assignment_answers.apply_changes([record])
     if clinic_receives_data(store, now) and not ever_queued(store, record_id):
         queue_version(store, MODULE_READ_KIND, record, now)
@@ -76,13 +86,17 @@ def waiting_to_send(store: Store, assignment_id: str) -> bool:
 
 
 def mark_read_here(store: Store, module_id: str, now: datetime) -> date:
-    """A module read from the library, not assigned: noted on this phone only."""
+    """A module read from the library, not assigned: noted on this phone only. Raises
+    `SaveFailed` when the phone did not keep the note."""
     day = now.astimezone().date()
-    read = dict(store.settings.get(READ_HERE_KEY) or {})
-    if module_id not in read:
-        read[module_id] = day.isoformat()
-        store.settings.set(READ_HERE_KEY, read)
-        return day
+    try:
+        read = dict(store.settings.get(READ_HERE_KEY) or {})
+        if module_id not in read:
+            read[module_id] = day.isoformat()
+            store.settings.set(READ_HERE_KEY, read)
+            return day
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return date.fromisoformat(read[module_id])
 
 

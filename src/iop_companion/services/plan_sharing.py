@@ -11,6 +11,9 @@ A plan with no recorded choice whose versions were already queued or sent counts
 shared: the relapse-prevention plan used to be sent on every save, and a participant
 whose clinic already has it keeps sharing until they stop.
 
+Choosing raises `SaveFailed` when the phone did not keep the choice (screens never see
+store types).
+
 The aftercare plan is not here: it is written with the clinician (both sides write
 versions), so it is shared by nature.
 """
@@ -23,8 +26,9 @@ from datetime import datetime
 from typing import Any
 
 from iop_companion.services.care_status import care_status
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.record_versions import Delivery, delivery, ever_queued, queue_version
-from iop_companion.store import Store
+from iop_companion.store import Store, StoreError
 from iop_companion.sync.protocol import RecordKind
 
 
@@ -87,18 +91,26 @@ def _choose(store: Store, plan: SharedPlan, on: bool, now: datetime) -> None:
 
 def start_sharing(store: Store, now: datetime, *, plan: SharedPlan = SAFETY_PLAN) -> bool:
     """Turn sharing on and queue the plan as it is now; False when no clinic receives it
-    (not connected, or discharged) or there is no plan to share (nothing changes then)."""
-    record = plan.load(store)
-    if not care_status(store, now).clinic_receives_data or record is None:
-        return False
-    _choose(store, plan, True, now)
-    queue_version(store, plan.kind, record, now)
+    (not connected, or discharged) or there is no plan to share (nothing changes then).
+    Raises `SaveFailed` when the phone did not keep the choice or the copy."""
+    try:
+        record = plan.load(store)
+        if not care_status(store, now).clinic_receives_data or record is None:
+            return False
+        _choose(store, plan, True, now)
+        queue_version(store, plan.kind, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return True
 
 
 def stop_sharing(store: Store, now: datetime, *, plan: SharedPlan = SAFETY_PLAN) -> None:
-    """Later edits stay on the phone (a copy already queued still goes)."""
-    _choose(store, plan, False, now)
+    """Later edits stay on the phone (a copy already queued still goes). Raises
+    `SaveFailed` when the phone did not keep the choice."""
+    try:
+        _choose(store, plan, False, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
 
 
 def queue_if_shared(store: Store, plan: SharedPlan, record: dict[str, Any],

@@ -3,7 +3,8 @@
 The plan goes to the clinic only once the participant chooses to share it (the share
 card on its screen, services/plan_sharing.py); from then on each save is a new version
 while the clinic receives data (enrolled, not discharged). A lapse review is queued for
-the clinic while it receives data."""
+the clinic while it receives data. Saving raises `SaveFailed` when the phone did not keep
+it (screens never see store types)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from typing import Any
 from iop_companion.domain.lapse import lapse_review_record
 from iop_companion.domain.relapse_plan import CheckInChoices, check_in_choices, relapse_plan_record
 from iop_companion.services.care_status import clinic_receives_data
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.plan_sharing import RELAPSE_PLAN, is_shared, queue_if_shared
 from iop_companion.services.record_versions import ever_queued, queue_version
-from iop_companion.store import Store
+from iop_companion.store import Store, StoreError
 
 RELAPSE_PLAN_KIND = RELAPSE_PLAN.kind
 LAPSE_REVIEW_KIND = "lapse_review"
@@ -26,10 +28,14 @@ def save_relapse_plan(store: Store, texts: Mapping[str, str], now: datetime) -> 
     """Save the plan as typed (one item per line); while the participant shares it with
     the clinic, each save is a new version for the clinic.
 
-    Call only when `relapse_plan_problems(texts)` is empty.
+    Call only when `relapse_plan_problems(texts)` is empty. Raises `SaveFailed` when the
+    phone did not keep the plan.
     """
-    record = store.relapse_plan.save(relapse_plan_record(dict(texts)))
-    queue_if_shared(store, RELAPSE_PLAN, record, now)
+    try:
+        record = store.relapse_plan.save(relapse_plan_record(dict(texts)))
+        queue_if_shared(store, RELAPSE_PLAN, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record
 
 
@@ -58,9 +64,13 @@ def save_lapse_review(store: Store, texts: Mapping[str, str], happened_on: date,
                       now: datetime | None = None) -> dict[str, Any]:
     """Keep the review; queue it for the clinic (a review is written once: version 1).
 
-    Call only when `lapse_review_problems(texts)` is empty.
+    Call only when `lapse_review_problems(texts)` is empty. Raises `SaveFailed` when the
+    phone did not keep the review.
     """
-    record = store.lapse_reviews.add(lapse_review_record(texts, happened_on))
-    if clinic_receives_data(store, now):
-        store.outbox.enqueue(LAPSE_REVIEW_KIND, record["id"], record)
+    try:
+        record = store.lapse_reviews.add(lapse_review_record(texts, happened_on))
+        if clinic_receives_data(store, now):
+            store.outbox.enqueue(LAPSE_REVIEW_KIND, record["id"], record)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from iop_companion.services import plan_sharing
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.plan_sharing import SAFETY_PLAN, SharingStatus, queue_if_shared
-from iop_companion.store import Store
+from iop_companion.store import Store, StoreError
 
 OUTBOX_KIND = SAFETY_PLAN.kind
 SHARING_KEY = SAFETY_PLAN.setting_key
@@ -35,7 +36,10 @@ def stop_sharing(store: Store, now: datetime) -> None:
 
 def save_safety_plan(store: Store, plan: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Save the plan; while sharing is on (and the clinic receives data), queue the edit
-    as a new version."""
-    record = store.safety_plan.save(plan)
-    queue_if_shared(store, SAFETY_PLAN, record, now)
+    as a new version. Raises `SaveFailed` when the phone did not keep it."""
+    try:
+        record = store.safety_plan.save(plan)
+        queue_if_shared(store, SAFETY_PLAN, record, now)
+    except StoreError as error:
+        raise SaveFailed.from_store(error) from None
     return record

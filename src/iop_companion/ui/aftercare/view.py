@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -34,13 +34,15 @@ from iop_companion.platform.links import tel_uri
 from iop_companion.services.aftercare import save_aftercare_plan
 from iop_companion.services.care_status import CareStatus, care_status
 from iop_companion.services.container import AppServices
-from iop_companion.store import StoreError
+from iop_companion.services.errors import SaveFailed
 from iop_companion.ui import kit
 from iop_companion.ui.context import Navigator, use_navigator, use_services
 from iop_companion.ui.formatting import moment_label, sentence_start
 from iop_companion.ui.people.view import my_people_note, people_lines, plan_line
 
-UNSAVED_KEY = "aftercare_plan"
+# The editor's draft (services.drafts), kept across a lock and while the person steps
+# away (Get help now, My people), named like the page the shell reopens.
+AFTERCARE_DRAFT = "aftercare_plan_edit"
 # An icon per list, so each card is easy to find again at a glance.
 SECTION_ICONS = {
     "continuing_care": ft.Icons.HEALING_OUTLINED,
@@ -227,8 +229,13 @@ class _MeetingRow:
     @classmethod
     def from_draft(cls, draft: MeetingDraft, services: AppServices) -> _MeetingRow:
         typed_time = clock_text(services, draft.time) if draft.time else ""
+        return cls.as_typed(replace(draft, time=typed_time))
+
+    @classmethod
+    def as_typed(cls, draft: MeetingDraft) -> _MeetingRow:
+        """A row holding `draft` as it was typed (its time too)."""
         return cls(uuid.uuid4().hex, MutableRef(draft.name), MutableRef(draft.weekday),
-                   MutableRef(typed_time), MutableRef(draft.place))
+                   MutableRef(draft.time), MutableRef(draft.place))
 
     def draft(self) -> MeetingDraft:
         return MeetingDraft(name=self.name.current or "", weekday=self.weekday.current,
@@ -237,8 +244,9 @@ class _MeetingRow:
 
 @dataclass
 class _PlanForm:
-    """What the person has typed, kept in `services.unsaved_forms` while the form is open,
-    so opening Get help now (or the app locking) and coming back loses nothing."""
+    """What the person has typed. Kept as an encrypted draft (`services.drafts`, see
+    `form_snapshot`) just before a lock and when the form is left unfinished, so opening
+    Get help now (or the app locking) and coming back loses nothing."""
 
     sections: dict[str, MutableRef[str]]
     meetings: list[_MeetingRow]
@@ -270,15 +278,60 @@ def _is_untouched(form: _PlanForm) -> bool:
         aftercare_plan_record(texts, meetings)) == form.base_content
 
 
+def form_snapshot(form: _PlanForm) -> dict[str, Any]:
+    """What the editor's draft keeps, as JSON: the lists and meeting rows as typed, and
+    which saved plan editing started from."""
+    return {"sections": form.texts(),
+            "meetings": [asdict(meeting) for meeting in form.meeting_drafts()],
+            "based_on": form.based_on,
+            "base_content": form.base_content}
+
+
+def _meeting_from_snapshot(kept: Any) -> MeetingDraft | None:
+    if not isinstance(kept, Mapping):
+        return None
+    texts = {name: kept.get(name) for name in ("name", "time", "place")}
+    weekday = kept.get("weekday")
+    if not all(isinstance(value, str) for value in texts.values()) or (
+            weekday is not None and weekday not in WEEKDAYS):
+        return None
+    return MeetingDraft(name=texts["name"], weekday=weekday, time=texts["time"],
+                        place=texts["place"])
+
+
+def form_from_snapshot(kept: Any) -> _PlanForm | None:
+    """A stored draft read back as the form; None when anything in it is malformed
+    (then it is ignored and the form starts from the saved plan)."""
+    if not isinstance(kept, Mapping):
+        return None
+    sections, rows = kept.get("sections"), kept.get("meetings")
+    based_on, base = kept.get("based_on"), kept.get("base_content")
+    if (not isinstance(sections, Mapping) or not isinstance(rows, list)
+            or len(rows) > MEETINGS_MAX or not isinstance(base, Mapping)
+            or (based_on is not None and not isinstance(based_on, str))):
+        return None
+    texts = {section: sections.get(section) for section in AFTERCARE_LIST_SECTIONS}
+    if not all(isinstance(text, str) for text in texts.values()):
+        return None
+    meetings = [_meeting_from_snapshot(row) for row in rows]
+    if any(meeting is None for meeting in meetings):
+        return None
+    try:
+        base_content = plan_content(base)
+    except (AttributeError, TypeError, ValueError):
+        return None  # what editing started from cannot be read
+    return _PlanForm({s: MutableRef(str(texts[s])) for s in AFTERCARE_LIST_SECTIONS},
+                     [_MeetingRow.as_typed(m) for m in meetings if m is not None],
+                     based_on, base_content)
+
+
 def _form_for(services: AppServices, plan: Mapping[str, Any] | None) -> _PlanForm:
-    """The form left half-typed earlier in this session, or a fresh one from the plan."""
-    kept = services.unsaved_forms.get(UNSAVED_KEY)
-    if isinstance(kept, _PlanForm) and not _is_untouched(kept):
+    """The form left half-typed earlier (a draft), or a fresh one from the plan."""
+    kept = form_from_snapshot(services.drafts.resume(AFTERCARE_DRAFT))
+    if kept is not None and not _is_untouched(kept):
         kept.resumed = True
         return kept
-    form = _new_form(services, plan)
-    services.unsaved_forms[UNSAVED_KEY] = form
-    return form
+    return _new_form(services, plan)
 
 
 @ft.component
@@ -293,6 +346,22 @@ def AftercarePlanEditScreen() -> ft.Control:
     problems, set_problems = ft.use_state(dict)
     save_error, set_save_error = ft.use_state(None)
     _, set_round = ft.use_state(0)
+    finished = ft.use_ref(False)  # saved or cancelled: nothing to keep
+
+    def keep_draft() -> None:
+        # Written encrypted just before any lock; read back when the editor reopens.
+        services.drafts.keep(AFTERCARE_DRAFT, lambda: form_snapshot(form_ref.current))
+
+    def left_the_screen() -> None:
+        # Get help now, My people, the back arrow: what was typed is there next time.
+        if finished.current:
+            return
+        if _is_untouched(form_ref.current):
+            services.drafts.finish(AFTERCARE_DRAFT)
+        else:
+            services.drafts.save_now(AFTERCARE_DRAFT, form_snapshot(form_ref.current))
+
+    ft.use_effect(keep_draft, [], cleanup=left_the_screen)
 
     def redraw() -> None:
         form.round += 1
@@ -313,15 +382,16 @@ def AftercarePlanEditScreen() -> ft.Control:
         redraw()
 
     def start_again() -> None:
-        services.unsaved_forms.pop(UNSAVED_KEY, None)
-        form_ref.current = _form_for(services, store.aftercare_plan.get() if store else None)
-        form_ref.current.resumed = False
+        services.drafts.finish(AFTERCARE_DRAFT)
+        form_ref.current = _new_form(services, store.aftercare_plan.get() if store else None)
+        keep_draft()  # the new form is the one a lock keeps now
         set_problems({})
         set_save_error(None)
         redraw()
 
     def cancel() -> None:
-        services.unsaved_forms.pop(UNSAVED_KEY, None)
+        finished.current = True
+        services.drafts.finish(AFTERCARE_DRAFT)
         navigator.back()
 
     def save() -> None:
@@ -336,10 +406,11 @@ def AftercarePlanEditScreen() -> ft.Control:
             return
         try:
             save_aftercare_plan(store, texts, meetings, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             set_save_error(t("aftercare.error.save_failed", reason=str(error)))
             return
-        services.unsaved_forms.pop(UNSAVED_KEY, None)
+        finished.current = True
+        services.drafts.finish(AFTERCARE_DRAFT)
         navigator.notify(t("aftercare.saved"))
         navigator.data_changed()
         navigator.back()
@@ -357,7 +428,7 @@ def AftercarePlanEditScreen() -> ft.Control:
         if kind is None:
             return typed
         # Who is in the plan already from My people; adding someone there keeps this
-        # form as typed (services.unsaved_forms).
+        # form as typed (a draft, services.drafts).
         return ft.Column([typed, my_people_note(services, kind),
                           ft.Row([kit.text_button(t("people.open"),
                                                   lambda: navigator.open("people"),

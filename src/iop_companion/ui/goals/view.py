@@ -1,13 +1,17 @@
 """My treatment goals: the list (steps to tick, a weekly rating) and the goal form.
 
-Goals the care team wrote say so. Text typed into the form, or a rating note, is kept
-in memory when the person steps away (Get help now, the idle lock) and is there again
-when they come back (`services.unsaved_forms`, as the check-in does).
+Goals the care team wrote say so. Text typed into the form, or a rating being given,
+is kept as an encrypted draft (`services.drafts`, as the check-in does): written just
+before any lock, or when the person steps away (Get help now, say), and there again
+when they come back, after the PIN too. Which goal the form edits is navigation state,
+kept in memory (`services.unsaved_forms`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import flet as ft
 
@@ -28,6 +32,7 @@ from iop_companion.domain.goals import (
 )
 from iop_companion.services.care_status import care_status
 from iop_companion.services.container import AppServices
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.goals import (
     GoalOverview,
     goal_overviews,
@@ -35,18 +40,15 @@ from iop_companion.services.goals import (
     save_goal,
     set_step_done,
 )
-from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import Navigator, use_navigator, use_services
 from iop_companion.ui.schedule.view import use_sync_now
 
 # Which goal the form edits ("" for a new one): pages are opened by name alone.
 EDITING_KEY = "goal_edit.goal_id"
-RATING_DRAFT_KEY = "goals.rating"
-
-
-def _draft_key(goal_id: str | None) -> str:
-    return f"goal_edit.draft.{goal_id or 'new'}"
+# Drafts (services.drafts) kept across a lock.
+GOAL_DRAFT = "goal_edit"
+RATING_DRAFT = "goals.rating"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,44 @@ class RatingDraft:
     goal_id: str
     rating: int | None
     note: str
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"goal_id": self.goal_id, "rating": self.rating, "note": self.note}
+
+    @classmethod
+    def from_snapshot(cls, kept: Any) -> RatingDraft | None:
+        """A stored draft read back; None when it is malformed (then it is ignored)."""
+        if not isinstance(kept, Mapping):
+            return None
+        goal_id, rating, note = kept.get("goal_id"), kept.get("rating"), kept.get("note")
+        if not isinstance(goal_id, str) or not goal_id or not isinstance(note, str):
+            return None
+        if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)
+                                   or not RATING_MIN <= rating <= RATING_MAX):
+            return None
+        return cls(goal_id, rating, note[:RATING_NOTE_MAX])
+
+
+def goal_draft_snapshot(goal_id: str | None, draft: GoalDraft) -> dict[str, Any]:
+    """What the goal form's draft keeps, as JSON ("" for a new goal)."""
+    return {"goal_id": goal_id or "", "title": draft.title,
+            "why_it_matters": draft.why_it_matters, "steps": draft.steps,
+            "status": draft.status}
+
+
+def goal_draft_from_snapshot(kept: Any) -> tuple[str | None, GoalDraft] | None:
+    """A stored goal form read back as (goal id or None for a new goal, what was typed);
+    None when it is malformed (then it is ignored, never guessed at)."""
+    if not isinstance(kept, Mapping):
+        return None
+    goal_id, status = kept.get("goal_id"), kept.get("status")
+    texts = {name: kept.get(name) for name in ("title", "why_it_matters", "steps")}
+    if (not isinstance(goal_id, str) or status not in GOAL_STATUSES
+            or not all(isinstance(value, str) for value in texts.values())):
+        return None
+    return goal_id or None, GoalDraft(title=texts["title"][:TITLE_MAX],
+                                      why_it_matters=texts["why_it_matters"][:WHY_MAX],
+                                      steps=texts["steps"], status=str(status))
 
 
 def open_goal_form(services: AppServices, navigator: Navigator, goal_id: str | None) -> None:
@@ -101,23 +141,42 @@ def GoalsScreen() -> ft.Control:
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    kept = ft.use_memo(lambda: services.unsaved_forms.pop(RATING_DRAFT_KEY, None), [])
-    resumed = kept if isinstance(kept, RatingDraft) else None
+
+    def resume_rating() -> RatingDraft | None:
+        kept = RatingDraft.from_snapshot(services.drafts.resume(RATING_DRAFT))
+        if kept is None or store is None or store.goals.get(kept.goal_id) is None:
+            return None  # none kept, or the goal was removed meanwhile
+        return kept
+
+    resumed = ft.use_memo(resume_rating, [])
     rating_for, set_rating_for = ft.use_state(resumed.goal_id if resumed else None)
     picked, set_picked = ft.use_state(resumed.rating if resumed else None)
     note = kit.use_text(resumed.note if resumed else "")
     rating_error, set_rating_error = ft.use_state(None)
     busy, sync_now = use_sync_now("goals.sync.done")
 
-    def keep_rating_draft() -> None:
-        if rating_for is not None:
-            services.unsaved_forms[RATING_DRAFT_KEY] = RatingDraft(rating_for, picked,
-                                                                   note.current)
+    def rating_snapshot() -> dict[str, Any] | None:
+        """The rating being given right now (None: no rating open)."""
+        if not rating_for:
+            return None
+        return RatingDraft(rating_for, picked, note.current or "").snapshot()
 
-    ft.use_effect(lambda: None, [], cleanup=keep_rating_draft)
+    def left_the_screen() -> None:
+        # Stepped away with a rating open (Get help now, say): it is there again later.
+        typing = rating_snapshot()
+        if typing is not None:
+            services.drafts.save_now(RATING_DRAFT, typing)
+        services.drafts.stop_keeping(RATING_DRAFT)
+
+    ft.use_effect(lambda: None, [], cleanup=left_the_screen)
 
     if store is None:
         return kit.screen(kit.body(t("help.locked_note"), muted=True))
+    # While a rating is open, a lock writes it (encrypted) to come back after the PIN.
+    if rating_for:
+        services.drafts.keep(RATING_DRAFT, rating_snapshot)
+    else:
+        services.drafts.stop_keeping(RATING_DRAFT)
     now = services.clock()
     overviews = goal_overviews(store, now)
     care = care_status(store, now)
@@ -125,7 +184,7 @@ def GoalsScreen() -> ft.Control:
     def tick(goal_id: str, index: int, done: bool) -> None:
         try:
             set_step_done(store, goal_id, index, done, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             navigator.notify(t("goals.error.save_failed", reason=str(error)))
             return
         navigator.data_changed()
@@ -139,6 +198,7 @@ def GoalsScreen() -> ft.Control:
         set_rating_for(overview.goal["id"])
 
     def close_rating() -> None:
+        services.drafts.finish(RATING_DRAFT)
         set_rating_for(None)
         set_rating_error(None)
 
@@ -150,7 +210,7 @@ def GoalsScreen() -> ft.Control:
         assert rating_for is not None and picked is not None
         try:
             rate_week(store, rating_for, picked, note.current, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             set_rating_error(t("goals.error.save_failed", reason=str(error)))
             return
         close_rating()
@@ -254,14 +314,23 @@ def GoalEditScreen() -> ft.Control:
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    goal_id = str(services.unsaved_forms.get(EDITING_KEY) or "") or None
+    kept = ft.use_memo(lambda: goal_draft_from_snapshot(services.drafts.resume(GOAL_DRAFT)), [])
+
+    def which_goal() -> str | None:
+        editing = services.unsaved_forms.get(EDITING_KEY)
+        if editing is None and kept is not None:
+            return kept[0]  # reopened after the PIN with nothing in memory: the draft's goal
+        return str(editing or "") or None
+
+    goal_id = ft.use_memo(which_goal, [])
     saved = store.goals.get(goal_id) if store is not None and goal_id else None
+    unchanged = draft_from_goal(saved)
+    own_draft = kept is not None and kept[0] == goal_id  # not one left on another goal
 
     def resume() -> tuple[GoalDraft, bool]:
-        kept = services.unsaved_forms.pop(_draft_key(goal_id), None)
-        if isinstance(kept, GoalDraft):
-            return kept, True
-        return draft_from_goal(saved), False
+        if own_draft and kept is not None and kept[1] != unchanged:
+            return kept[1], True
+        return unchanged, False
 
     start, restored = ft.use_memo(resume, [])
     title = kit.use_text(start.title)
@@ -273,21 +342,34 @@ def GoalEditScreen() -> ft.Control:
     finished = ft.use_ref(False)  # saved or cancelled: nothing to keep
 
     def typed() -> GoalDraft:
-        return GoalDraft(title=title.current, why_it_matters=why.current, steps=steps.current,
-                         status=status)
+        return GoalDraft(title=title.current or "", why_it_matters=why.current or "",
+                         steps=steps.current or "", status=status)
 
-    def keep_draft() -> None:
-        if not finished.current and typed() != draft_from_goal(saved):
-            services.unsaved_forms[_draft_key(goal_id)] = typed()
+    def snapshot() -> dict[str, Any]:
+        return goal_draft_snapshot(goal_id, typed())
 
-    ft.use_effect(lambda: None, [], cleanup=keep_draft)
+    def left_the_screen() -> None:
+        if not finished.current:
+            if typed() != unchanged:
+                services.drafts.save_now(GOAL_DRAFT, snapshot())  # back after Get help, say
+            elif own_draft:
+                services.drafts.finish(GOAL_DRAFT)  # typed back to how it was
+        services.drafts.stop_keeping(GOAL_DRAFT)
+
+    ft.use_effect(lambda: None, [], cleanup=left_the_screen)
 
     if store is None:
         return kit.screen(kit.body(t("help.locked_note"), muted=True))
+    # While the form is on screen, a lock writes what is typed (encrypted).
+    if not finished.current:
+        services.drafts.keep(GOAL_DRAFT, snapshot)
 
     def done() -> None:
         finished.current = True
-        services.unsaved_forms.pop(_draft_key(goal_id), None)
+        if own_draft:
+            services.drafts.finish(GOAL_DRAFT)
+        else:
+            services.drafts.stop_keeping(GOAL_DRAFT)  # a draft of another goal stays
         navigator.back()
 
     def save() -> None:
@@ -299,7 +381,7 @@ def GoalEditScreen() -> ft.Control:
             return
         try:
             save_goal(store, draft, services.clock(), goal_id)
-        except StoreError as error:
+        except SaveFailed as error:
             set_save_error(t("goals.edit.error.save_failed", reason=str(error)))
             return
         navigator.notify(t("goals.edit.saved"))

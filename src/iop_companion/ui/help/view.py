@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import flet as ft
 
 from iop_companion.domain.safety import SafetyTrigger
@@ -11,8 +9,9 @@ from iop_companion.domain.safety_plan import plan_problems, plan_record
 from iop_companion.platform.links import tel_uri
 from iop_companion.services.care_status import care_status
 from iop_companion.services.container import AppServices
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.safety_plan_sharing import save_safety_plan
-from iop_companion.store import Store, StoreError
+from iop_companion.store import Store
 from iop_companion.ui import kit
 from iop_companion.ui.aftercare.view import clinic_contact_lines
 from iop_companion.ui.context import use_navigator, use_services
@@ -164,12 +163,13 @@ def SafetyPlanEditScreen() -> ft.Control:
         return {**{step: ref.current for step, ref in texts.items()},
                 "most_important": most_important.current}
 
-    def keep_draft() -> Callable[[], None]:
+    def keep_draft() -> None:
         # Written encrypted just before any lock; read back when the editor reopens.
         services.drafts.keep(PLAN_DRAFT, typed_now)
-        return lambda: services.drafts.stop_keeping(PLAN_DRAFT)
 
-    ft.use_effect(keep_draft, [])
+    # The cleanup goes in `cleanup=`: Flet 1.0.5 replaces a cleanup returned by the
+    # effect with this argument on every later render.
+    ft.use_effect(keep_draft, [], cleanup=lambda: services.drafts.stop_keeping(PLAN_DRAFT))
 
     def cancel() -> None:
         services.drafts.finish(PLAN_DRAFT)
@@ -186,7 +186,7 @@ def SafetyPlanEditScreen() -> ft.Control:
             # While sharing is on, the edit also goes to the clinic as a new version.
             save_safety_plan(store, plan_record(typed, most_important.current),
                              services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             set_save_error(t("safety.edit.error.save_failed", reason=str(error)))
             return
         services.drafts.finish(PLAN_DRAFT)

@@ -12,6 +12,7 @@ from iop_companion.content.modules import Module
 from iop_companion.domain.assignments import ModuleTask
 from iop_companion.services.care_status import care_status
 from iop_companion.services.container import AppServices
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.learning import (
     assigned_modules,
     mark_assignment_read,
@@ -19,7 +20,6 @@ from iop_companion.services.learning import (
     modules_read,
     waiting_to_send,
 )
-from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.learn.common import (
@@ -124,7 +124,7 @@ def ModuleScreen() -> ft.Control:
         assert task is not None
         try:
             mark_assignment_read(store, task.assignment_id, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             navigator.notify(t("learn.read.failed", reason=str(error)))
             return
         navigator.notify(t("learn.read.thanks_clinic" if care.clinic_receives_data
@@ -135,7 +135,7 @@ def ModuleScreen() -> ft.Control:
     def mark_read_on_phone() -> None:
         try:
             mark_read_here(store, module.id, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             navigator.notify(t("learn.read.failed", reason=str(error)))
             return
         navigator.notify(t("learn.read.thanks_phone"))

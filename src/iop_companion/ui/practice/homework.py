@@ -3,8 +3,9 @@ done" with an optional note on how it went, and done items with an undo.
 
 Due dates are said in plain words, and late homework kindly ("2 days late. That's
 okay, it still counts."): never red, never a warning. A note being typed is kept in
-memory when the person steps away (another tab, Get help now, the idle lock) and is
-there again when they come back (`services.unsaved_forms`, as the check-in does).
+memory for this session when the person steps away (another tab, Get help now, the idle
+lock) and is there again when they go back to it (`services.unsaved_forms`; unlike the
+check-in's encrypted draft, it is not written to the store).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from iop_companion.domain.homework import (
 )
 from iop_companion.i18n import Translator
 from iop_companion.services.care_status import CareStatus
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.homework import mark_done, undo_done
-from iop_companion.store import Store, StoreError
+from iop_companion.store import Store
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import day_label
@@ -145,7 +147,7 @@ def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
             return
         try:
             mark_done(store, item.assignment_id, note.current, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             set_note_error(t("homework.error.save_failed", reason=str(error)))
             return
         close_note()
@@ -156,7 +158,7 @@ def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
     def undo(item: HomeworkItem) -> None:
         try:
             undo_done(store, item.assignment_id, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             navigator.notify(t("homework.error.undo_failed", reason=str(error)))
             return
         navigator.notify(t("homework.undone"))

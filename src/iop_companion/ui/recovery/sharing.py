@@ -6,6 +6,7 @@ from __future__ import annotations
 import flet as ft
 
 from iop_companion.services.container import AppServices
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.plan_sharing import (
     SAFETY_PLAN,
     SharedPlan,
@@ -65,13 +66,22 @@ def share_card(services: AppServices, navigator: Navigator, store: Store,
         return kit.card(kit.subheading(t("share.title")), kit.body(ended))
 
     def share() -> None:
-        if start_sharing(store, services.clock(), plan=plan):
+        try:
+            started = start_sharing(store, services.clock(), plan=plan)
+        except SaveFailed as error:
+            navigator.notify(str(error))  # nothing changed: the choice stays as it was
+            return
+        if started:
             navigator.notify(t(f"share.started.{plan.kind}"))
         navigator.data_changed()
         navigator.sync_soon()
 
     def stop() -> None:
-        stop_sharing(store, services.clock(), plan=plan)
+        try:
+            stop_sharing(store, services.clock(), plan=plan)
+        except SaveFailed as error:
+            navigator.notify(str(error))
+            return
         navigator.notify(t("share.stopped"))
         navigator.data_changed()
 

@@ -1,6 +1,14 @@
-"""My relapse-prevention plan (view and edit) and the guided look back after a slip."""
+"""My relapse-prevention plan (view and edit) and the guided look back after a slip.
+
+Both forms keep what is typed as an encrypted draft (services/drafts.py): written just
+before any lock, or when the form is left half-typed (Get help now, say), and there
+again when the form reopens. Saving or cancelling ends the draft.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import flet as ft
 
@@ -11,13 +19,41 @@ from iop_companion.domain.relapse_plan import (
     plan_is_empty,
     relapse_plan_problems,
 )
+from iop_companion.services.drafts import Drafts
+from iop_companion.services.errors import SaveFailed
 from iop_companion.services.plan_sharing import RELAPSE_PLAN
 from iop_companion.services.recovery import save_lapse_review, save_relapse_plan
-from iop_companion.store import StoreError
 from iop_companion.ui import kit
 from iop_companion.ui.context import use_care_wording, use_navigator, use_services
 from iop_companion.ui.people.view import my_people_note, people_lines, plan_line
 from iop_companion.ui.recovery.sharing import share_card, sharing_note
+
+# Drafts (services.drafts) kept across a lock, named like the pages the shell reopens.
+RELAPSE_DRAFT = "relapse_plan_edit"
+LAPSE_DRAFT = "lapse_review"
+
+
+def texts_from_draft(kept: Any, names: Sequence[str],
+                     limits: Mapping[str, int] | None = None) -> dict[str, str] | None:
+    """A stored draft read back as {field: text}, or None when it is not one these
+    fields wrote (missing, or malformed): such a draft is ignored, never guessed at.
+    `limits` cut a text to what its field takes."""
+    if not isinstance(kept, Mapping):
+        return None
+    texts: dict[str, str] = {}
+    for name in names:
+        value = kept.get(name)
+        if not isinstance(value, str):
+            return None
+        limit = (limits or {}).get(name)
+        texts[name] = value[:limit] if limit is not None else value
+    return texts
+
+
+def plan_texts(plan: Mapping[str, Any] | None) -> dict[str, str]:
+    """The saved plan as the editor shows it: one item per line."""
+    return {section: "\n".join(str(item) for item in (plan or {}).get(section) or [])
+            for section in RELAPSE_PLAN_SECTIONS}
 
 
 @ft.component
@@ -71,14 +107,36 @@ def RelapsePlanEditScreen() -> ft.Control:
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    saved = (store.relapse_plan.get() if store is not None else None) or {}
-    texts = {section: kit.use_text("\n".join(saved.get(section) or []))
-             for section in RELAPSE_PLAN_SECTIONS}
+    saved_texts = plan_texts(store.relapse_plan.get() if store is not None else None)
+    # A draft kept at a lock (or when the form was left) comes back; else the saved plan.
+    starting = ft.use_memo(
+        lambda: texts_from_draft(services.drafts.resume(RELAPSE_DRAFT), RELAPSE_PLAN_SECTIONS)
+        or saved_texts, [])
+    texts = {section: kit.use_text(starting[section]) for section in RELAPSE_PLAN_SECTIONS}
     problems, set_problems = ft.use_state(dict)
     save_error, set_save_error = ft.use_state(None)
+    finished = ft.use_ref(False)  # saved or cancelled: nothing to keep
+
+    def typed_now() -> dict[str, str]:
+        return {section: ref.current or "" for section, ref in texts.items()}
+
+    def keep_draft() -> None:
+        # Written encrypted just before any lock; read back when the editor reopens.
+        services.drafts.keep(RELAPSE_DRAFT, typed_now)
+
+    def left_the_screen() -> None:
+        if not finished.current:
+            _leave_draft(services.drafts, RELAPSE_DRAFT, typed_now(), saved_texts)
+
+    ft.use_effect(keep_draft, [], cleanup=left_the_screen)
+
+    def cancel() -> None:
+        finished.current = True
+        services.drafts.finish(RELAPSE_DRAFT)
+        navigator.back()
 
     def save() -> None:
-        typed = {section: ref.current for section, ref in texts.items()}
+        typed = typed_now()
         found = relapse_plan_problems(typed)
         set_problems(found)
         if found:
@@ -89,9 +147,11 @@ def RelapsePlanEditScreen() -> ft.Control:
             return
         try:
             save_relapse_plan(store, typed, services.clock())
-        except StoreError as error:
+        except SaveFailed as error:
             set_save_error(t("relapse.edit.error.save_failed", reason=str(error)))
             return
+        finished.current = True
+        services.drafts.finish(RELAPSE_DRAFT)
         navigator.notify(t("relapse.edit.saved"))
         navigator.data_changed()
         navigator.back()
@@ -114,8 +174,19 @@ def RelapsePlanEditScreen() -> ft.Control:
           if store is not None else []),
         kit.message(save_error),
         ft.Row([kit.primary_button(t("relapse.edit.save"), save, ft.Icons.CHECK),
-                kit.text_button(t("common.cancel"), navigator.back)], wrap=True),
+                kit.text_button(t("common.cancel"), cancel)], wrap=True),
     )
+
+
+def _leave_draft(drafts: Drafts, form: str, typed: dict[str, str],
+                 unchanged: dict[str, str]) -> None:
+    """The form leaves the screen unfinished (Get help now, the back arrow, a lock):
+    what was typed stays as a draft; nothing changed, no draft. While locked the store
+    is closed and the draft written just before the lock stays as it is."""
+    if typed != unchanged:
+        drafts.save_now(form, typed)
+    else:
+        drafts.finish(form)
 
 
 @ft.component
@@ -124,12 +195,34 @@ def LapseReviewScreen() -> ft.Control:
     navigator = use_navigator()
     t = services.t
     store = services.account.store
-    texts = {name: kit.use_text() for name in LAPSE_REVIEW_FIELDS}
+    blank = {name: "" for name in LAPSE_REVIEW_FIELDS}
+    starting = ft.use_memo(
+        lambda: texts_from_draft(services.drafts.resume(LAPSE_DRAFT), LAPSE_REVIEW_FIELDS,
+                                 LAPSE_TEXT_MAX) or blank, [])
+    texts = {name: kit.use_text(starting[name]) for name in LAPSE_REVIEW_FIELDS}
     problems, set_problems = ft.use_state(dict)
     save_error, set_save_error = ft.use_state(None)
+    finished = ft.use_ref(False)  # saved, or "Not now": nothing to keep
+
+    def typed_now() -> dict[str, str]:
+        return {name: ref.current or "" for name, ref in texts.items()}
+
+    def keep_draft() -> None:
+        services.drafts.keep(LAPSE_DRAFT, typed_now)
+
+    def left_the_screen() -> None:
+        if not finished.current:
+            _leave_draft(services.drafts, LAPSE_DRAFT, typed_now(), blank)
+
+    ft.use_effect(keep_draft, [], cleanup=left_the_screen)
+
+    def not_now() -> None:
+        finished.current = True
+        services.drafts.finish(LAPSE_DRAFT)
+        navigator.back()
 
     def save() -> None:
-        typed = {name: ref.current for name, ref in texts.items()}
+        typed = typed_now()
         found = lapse_review_problems(typed)
         set_problems(found)
         if found:
@@ -141,9 +234,11 @@ def LapseReviewScreen() -> ft.Control:
         today = services.clock().astimezone(services.zone()).date()
         try:
             save_lapse_review(store, typed, today)
-        except StoreError as error:
+        except SaveFailed as error:
             set_save_error(t("lapse.error.save_failed", reason=str(error)))
             return
+        finished.current = True
+        services.drafts.finish(LAPSE_DRAFT)
         navigator.notify(t("lapse.saved"))
         navigator.data_changed()
         navigator.back()
@@ -163,6 +258,6 @@ def LapseReviewScreen() -> ft.Control:
         *fields,
         kit.message(save_error),
         ft.Row([kit.primary_button(t("lapse.save"), save, ft.Icons.CHECK),
-                kit.text_button(t("lapse.not_now"), navigator.back)], wrap=True),
+                kit.text_button(t("lapse.not_now"), not_now)], wrap=True),
         kit.card(kit.body(t("lapse.support"))),
     )
