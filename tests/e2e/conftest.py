@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,12 +162,12 @@ def app_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def demo_app(tmp_path: Path, app_env: dict[str, str]) -> Iterator[RunningApp]:
-    """`iop-companion --web` on its embedded demo clinic, with a fresh data dir."""
+@contextmanager
+def running_demo_app(command: list[str], data_dir: Path,
+                     env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """`command` (the app, or a launcher of it) in web mode on its embedded demo clinic."""
     port = free_port()
-    app = start([str(BIN_DIR / "iop-companion"), "--web", "--port", str(port),
-                 "--data-dir", str(tmp_path / "data")], app_env)
+    app = start([*command, "--web", "--port", str(port), "--data-dir", str(data_dir)], env)
     try:
         clinic_url = app.wait_for_line(r"Demo clinic running at (http://\S+)").group(1)
         code = app.wait_for_line(r"Demo enrolment code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
@@ -178,6 +179,14 @@ def demo_app(tmp_path: Path, app_env: dict[str, str]) -> Iterator[RunningApp]:
                          clinic_url=clinic_url)
     finally:
         app.stop()
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, app_env: dict[str, str]) -> Iterator[RunningApp]:
+    """`iop-companion --web` on its embedded demo clinic, with a fresh data dir."""
+    with running_demo_app([str(BIN_DIR / "iop-companion")], tmp_path / "data",
+                          app_env) as running:
+        yield running
 
 
 @pytest.fixture

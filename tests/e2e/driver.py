@@ -146,21 +146,21 @@ def complete_first_run(page: Page, pin: str, enrolment_code: str | None) -> None
     tab(page, "Today").wait_for(timeout=60_000)
 
 
+def _set_page_hidden(page: Page, hidden: bool) -> None:
+    page.evaluate("""hidden => {
+        const state = hidden ? 'hidden' : 'visible';
+        Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+        Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""", hidden)
+    page.wait_for_timeout(800)
+
+
 def leave_app(page: Page) -> None:
     """What the browser does when the person switches away (as a call from the app
     does on a phone): the page becomes hidden, and Flet reports HIDE to the app."""
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
-        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-    page.wait_for_timeout(800)
+    _set_page_hidden(page, True)
 
 
 def return_to_app(page: Page) -> None:
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
-        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-    page.wait_for_timeout(800)
+    _set_page_hidden(page, False)

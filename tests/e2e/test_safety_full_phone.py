@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, free_port, start, wait_for_http
+from tests.e2e.conftest import RunningApp, running_demo_app
 from tests.e2e.driver import button, complete_first_run, open_app, reveal, shot, tab, text
 from tests.e2e.test_safety_flow import clinic_alerts, wait_for_alerts
 
@@ -23,21 +24,16 @@ def full_marker(tmp_path: Path) -> Path:
     return tmp_path / "phone-is-full"
 
 
+def faulty_app(tmp_path: Path, faults: dict[str, str]) -> AbstractContextManager[RunningApp]:
+    """The real app on its demo clinic, started through tests/e2e/full_phone_app.py."""
+    return running_demo_app([sys.executable, "-m", "tests.e2e.full_phone_app"],
+                            tmp_path / "data", faults)
+
+
 @pytest.fixture
 def fragile_app(tmp_path: Path, full_marker: Path) -> Iterator[RunningApp]:
-    port = free_port()
-    app = start([sys.executable, "-m", "tests.e2e.full_phone_app", "--web", "--port", str(port),
-                 "--data-dir", str(tmp_path / "data")],
-                {"IOP_TEST_FULL_PHONE": str(full_marker)})
-    try:
-        clinic_url = app.wait_for_line(r"Demo clinic running at (http://\S+)").group(1)
-        code = app.wait_for_line(r"Demo enrolment code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
-        app.wait_for_line(r"IOP Companion is ready")
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url)
-        yield RunningApp(url=url, enrolment_code=code, app=app, clinic_url=clinic_url)
-    finally:
-        app.stop()
+    with faulty_app(tmp_path, {"IOP_TEST_FULL_PHONE": str(full_marker)}) as running:
+        yield running
 
 
 def test_a_full_phone_still_shows_help_and_says_the_clinic_was_not_told(
@@ -71,17 +67,9 @@ def broken_journal(tmp_path: Path) -> Path:
 
 def test_a_screen_that_fails_to_draw_shows_help_instead_of_freezing(
         page: Page, tmp_path: Path, broken_journal: Path, screenshots: Path) -> None:
-    port = free_port()
-    app = start([sys.executable, "-m", "tests.e2e.full_phone_app", "--web", "--port", str(port),
-                 "--data-dir", str(tmp_path / "data")],
-                {"IOP_TEST_BROKEN_JOURNAL": str(broken_journal)})
-    try:
-        code = app.wait_for_line(r"Demo enrolment code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
-        app.wait_for_line(r"IOP Companion is ready")
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url)
-        open_app(page, url)
-        complete_first_run(page, PIN, code)
+    with faulty_app(tmp_path, {"IOP_TEST_BROKEN_JOURNAL": str(broken_journal)}) as running:
+        open_app(page, running.url)
+        complete_first_run(page, PIN, running.enrolment_code)
         broken_journal.touch()
         tab(page, "Journal").click()
         expect(text(page, "This screen could not be shown")).to_be_visible()
@@ -93,5 +81,3 @@ def test_a_screen_that_fails_to_draw_shows_help_instead_of_freezing(
         expect(button(page, "Check in")).to_be_visible()
         tab(page, "Journal").click()
         expect(text(page, "This screen could not be shown")).to_have_count(0)
-    finally:
-        app.stop()

@@ -434,7 +434,7 @@ class PublishedChange(Base):
 
     `participant_id` None means every participant of `clinic_id` (the clinic's
     profile, whole-program sessions). `data` is a snapshot in the wire model of
-    `kind` (sync/protocol.py CHANGE_DATA_MODELS), so a pull never reassembles
+    `kind` (sync/protocol/ CHANGE_DATA_MODELS), so a pull never reassembles
     history from live rows. `seq` comes from ServerState.last_seq.
     """
 

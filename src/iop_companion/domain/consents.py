@@ -1,6 +1,6 @@
 """What the participant's consents to share with family mean today (42 CFR Part 2).
 
-Plain rules on the `ConsentNotice` dicts the clinic publishes (sync/protocol.py).
+Plain rules on the `ConsentNotice` dicts the clinic publishes (sync/protocol/).
 """
 
 from __future__ import annotations

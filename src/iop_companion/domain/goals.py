@@ -3,7 +3,7 @@ weekly self-rating of progress.
 
 Pure rules on plain data: the form as typed (steps one per line) to the stored goal,
 the plain-language problems that stop a save, the week a rating belongs to, and the
-progress shown on each goal. The limits are the wire format's (sync/protocol.py
+progress shown on each goal. The limits are the wire format's (sync/protocol/
 TreatmentGoalPayload, GoalRatingPayload); tests/domain/test_goals.py checks they agree.
 """
 

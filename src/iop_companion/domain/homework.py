@@ -4,7 +4,7 @@
 Pure rules on plain data: which assignments are still to do and in what order, how
 each one's due date reads (as data: the screen picks the words), which are done, and
 the problems that stop a note from being saved. Assignments arrive as the clinic
-publishes them (sync/protocol.py HomeworkAssignment, stored as JSON); answers are the
+publishes them (sync/protocol/ HomeworkAssignment, stored as JSON); answers are the
 participant's homework_done records (HomeworkDonePayload). The note limit is the wire
 format's; tests/domain/test_homework.py checks they agree.
 

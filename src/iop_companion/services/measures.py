@@ -211,7 +211,7 @@ def bam_answer_codes(result: BamResult) -> list[int]:
 
 
 def _wire_payload(record: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """A `MeasureResultPayload` (sync/protocol.py) built from the stored record."""
+    """A `MeasureResultPayload` (sync/protocol/) built from the stored record."""
     payload: dict[str, Any] = {
         "id": record["id"],
         "created_at": record["created_at"],

@@ -2,7 +2,7 @@
 
 Same rules as every repository (see repositories.py): validated before writing,
 stamped with id/timestamps/schema version, returned as copies. The checks match the
-wire format (sync/protocol.py `AftercarePlanPayload`), so whatever is kept here can
+wire format (sync/protocol/ `AftercarePlanPayload`), so whatever is kept here can
 travel to the clinic, and whatever the clinic sends can be kept here.
 """
 

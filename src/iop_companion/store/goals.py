@@ -4,7 +4,7 @@ Same rules as every repository (see repositories.py): validated before writing,
 stamped with id/timestamps/schema version, returned as copies. A person has a few
 goals and rates each once a week, so each collection is one partition.
 
-A goal's stored record is its wire form (sync/protocol.py TreatmentGoalPayload) plus
+A goal's stored record is its wire form (sync/protocol/ TreatmentGoalPayload) plus
 two fields that stay on the phone: ``author``, who set the goal ("participant" or
 "clinic", so the app can say "From your care team"), and ``changed_by``, who wrote the
 version held here. ``wire_form`` drops them before a goal is sent.

@@ -2,7 +2,7 @@
 assignments, consents), and the participant's answers to those assignments: small, so
 one partition each, replaced by id as changes arrive.
 
-Items arrive already checked against their wire model (sync/protocol.py); here they
+Items arrive already checked against their wire model (sync/protocol/); here they
 are checked again as plain, bounded JSON with a text ``id``, like anything stored.
 """
 
