@@ -53,9 +53,10 @@ def start_safety_flow(services: AppServices, navigator: Navigator,
 
 def reach_out_button(services: AppServices, label: str, url: str, icon: ft.IconData, *,
                      filled: bool = False) -> ft.Control:
-    """A call, text or chat button that also opens the crisis grace period."""
-    return kit.link_button(label, url, icon, filled=filled,
-                           on_click=services.account.begin_crisis_grace)
+    """A call, text or chat button that also opens the crisis grace period (for the
+    participant: a family member's app has no safety screen of theirs to come back to)."""
+    grace = services.account.begin_crisis_grace if services.role != "family" else None
+    return kit.link_button(label, url, icon, filled=filled, on_click=grace)
 
 
 def contact_card(services: AppServices, contact: CrisisContact, *, first: bool,
