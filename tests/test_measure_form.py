@@ -1,23 +1,41 @@
 """The questionnaire form's draft and answers (ui/measures/view.py), without a browser:
-a draft survives a lock as JSON, a bad stored draft is tolerated, and an unanswered
-item is never turned into a 0."""
+a draft survives a lock as JSON (with the difficulty answer and the BAM's window), a bad
+stored draft is tolerated, an unanswered item is never turned into a 0, and answers
+that contradict each other (item 5 over 4, item 7 over 6) are refused."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from iop_companion.domain.measures import BAM, BAM_SUBSTANCES, GAD7, PHQ9, MeasureId
+from iop_companion.domain.measures import (
+    BAM,
+    BAM_SUBSTANCES,
+    BAM_WEEKLY,
+    GAD7,
+    PHQ9,
+    MeasureId,
+)
+from iop_companion.i18n import Translator
 from iop_companion.services.drafts import Drafts
 from iop_companion.store import Store
 from iop_companion.ui.measures.view import (
     answer_list,
     answers_from_draft,
+    difficulty_from_draft,
     draft_name,
     draft_snapshot,
+    form_spec,
+    heavy_drinking_too_high,
+    item_text,
+    refused,
+    substances_above_drug_days,
     unanswered,
 )
+
+LOCALES_DIR = Path(__file__).resolve().parents[1] / "assets" / "locales"
 
 
 def test_the_draft_is_named_like_the_page_the_shell_reopens() -> None:
@@ -104,3 +122,78 @@ def test_a_draft_written_by_hand_in_the_store_is_tolerated() -> None:
     drafts = Drafts(store=lambda: store)
     store.settings.set("draft.measure_phq9", {"answers": {"9": "often", "1": 7}})
     assert answers_from_draft(PHQ9, drafts.resume("measure_phq9")) == ({}, False)
+
+
+# ---------------------------------------------------------------- difficulty and window
+
+
+def test_the_difficulty_answer_and_the_window_survive_in_the_draft() -> None:
+    stored = json.loads(json.dumps(draft_snapshot({1: 1}, False, difficulty=2)))
+    assert difficulty_from_draft(PHQ9, stored) == 2
+    assert difficulty_from_draft(GAD7, stored) == 2
+    assert difficulty_from_draft(BAM, stored) is None  # the BAM has no such question
+    # Left out, or not a valid answer: nothing is guessed.
+    assert difficulty_from_draft(PHQ9, draft_snapshot({}, False)) is None
+    for bad in (4, -1, True, "2", 1.0):
+        assert difficulty_from_draft(PHQ9, {"answers": {}, "difficulty": bad}) is None
+    assert difficulty_from_draft(PHQ9, None) is None
+
+
+def test_a_bam_draft_keeps_the_window_it_was_started_with() -> None:
+    monthly = json.loads(json.dumps(draft_snapshot({4: 3}, False, recall_days=30)))
+    # The schedule is weekly now, but the answers in the draft are about 30 days.
+    assert form_spec(MeasureId.BAM, BAM_WEEKLY, monthly) is BAM
+    assert answers_from_draft(BAM, monthly) == ({4: 3}, False)
+    # No draft, a draft without a window, or a bad one: the schedule's window.
+    for kept in (None, {"answers": {}}, {"answers": {}, "recall_days": 14},
+                 {"answers": {}, "recall_days": 7.0}, {"answers": {}, "recall_days": True}):
+        assert form_spec(MeasureId.BAM, BAM_WEEKLY, kept) is BAM_WEEKLY
+    assert form_spec(MeasureId.PHQ9, PHQ9, monthly) is PHQ9
+    # Answers kept before drafts had a window were asked about the form's 30 days.
+    assert form_spec(MeasureId.BAM, BAM_WEEKLY, {"answers": {"4": 3}}) is BAM
+    # A weekly form reading a 30-day answer back drops what a week cannot hold.
+    assert answers_from_draft(BAM_WEEKLY, monthly) == ({}, False)
+
+
+def test_bam_items_name_the_window_on_screen() -> None:
+    t = Translator(LOCALES_DIR, "en").t
+    assert item_text(t, BAM_WEEKLY, BAM_WEEKLY.items[3]).startswith("In the past 7 days, ")
+    assert item_text(t, BAM, BAM.items[3]).startswith("In the past 30 days, ")
+    assert item_text(t, PHQ9, PHQ9.items[0]) == "Little interest or pleasure in doing things"
+    # In Spanish the instrument stays as published, in English.
+    es = Translator(LOCALES_DIR, "es").t
+    assert item_text(es, BAM_WEEKLY, BAM_WEEKLY.items[3]) == \
+        item_text(t, BAM_WEEKLY, BAM_WEEKLY.items[3])
+
+
+# ---------------------------------------------------------------- answers that contradict
+
+
+def full_bam(**items: object) -> dict:
+    answers: dict = {n: 0 for n in range(1, 18) if n != 7} | {14: 4}
+    for name, value in items.items():
+        answers[int(name[1:])] = value
+    return answers
+
+
+def test_a_substance_on_more_days_than_any_drug_is_refused_next_to_it() -> None:
+    answers = full_bam(i6=1, i7=dict.fromkeys(BAM_SUBSTANCES, 0) | {"opioids": 2,
+                                                                     "cocaine": 1})
+    assert substances_above_drug_days(BAM_WEEKLY, answers) == {"opioids"}
+    assert refused(BAM_WEEKLY, answers) and not heavy_drinking_too_high(BAM_WEEKLY, answers)
+    answers[6] = 2  # now item 6 covers it
+    assert substances_above_drug_days(BAM_WEEKLY, answers) == set()
+    assert not refused(BAM_WEEKLY, answers)
+
+
+def test_the_item_7_rule_waits_for_item_6_and_skips_with_it() -> None:
+    per_substance = {"opioids": 2}
+    assert substances_above_drug_days(BAM, {7: per_substance}) == set()  # 6 unanswered
+    # Item 6 at 0 skips item 7 (scored as none), whatever was chosen there before.
+    assert substances_above_drug_days(BAM, {6: 0, 7: per_substance}) == set()
+    assert substances_above_drug_days(PHQ9, {6: 0, 7: per_substance}) == set()
+
+
+def test_heavy_drinking_above_drinking_days_is_still_refused() -> None:
+    assert refused(BAM_WEEKLY, full_bam(i4=1, i5=2))
+    assert not refused(BAM_WEEKLY, full_bam(i4=2, i5=2))

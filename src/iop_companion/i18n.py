@@ -3,6 +3,11 @@
 Locale files are flat JSON objects under `assets/locales/<code>.json`. A key missing
 from the chosen locale falls back to English, so a partly translated language still
 shows a complete, readable app.
+
+Keys under `ENGLISH_ONLY_PREFIX` are the published text of validated questionnaires
+(domain/measures.py): they are resolved in English whatever the language, because a
+scale is valid only as published and the app holds no published translation. Other
+locale files leave them out, and they are never counted as missing.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from pathlib import Path
 
 DEFAULT_LOCALE = "en"
+ENGLISH_ONLY_PREFIX = "instrument."
 
 
 class Translator:
@@ -40,12 +46,15 @@ class Translator:
 
     def t(self, key: str, **values: object) -> str:
         """The text for `key` in the current language, with `{name}` fields filled."""
-        template = self._strings.get(key) or self._fallback.get(key)
+        strings = self._fallback if key.startswith(ENGLISH_ONLY_PREFIX) else self._strings
+        template = strings.get(key) or self._fallback.get(key)
         if template is None:
             # A missing key is a bug; show the key rather than crash a crisis screen.
             return key
         return template.format(**values) if values else template
 
     def missing_keys(self, code: str) -> set[str]:
-        """Keys English has that `code` lacks (used by tests to track translation)."""
-        return set(self._fallback) - set(self._load(code))
+        """Keys English has that `code` lacks (used by tests to track translation).
+        Instrument text is never missing: it is shown in English in every language."""
+        return {key for key in set(self._fallback) - set(self._load(code))
+                if not key.startswith(ENGLISH_ONLY_PREFIX)}

@@ -138,13 +138,14 @@ def test_alerts_come_most_urgent_first_and_acknowledging_is_idempotent(
     token = _sign_in(client, "morgan@northside.example")
 
     listed = _alerts(client, token).alerts
-    assert [a.trigger for a in listed] == [
-        "participant_request",
-        "phq9_item9",
-        "check_in_self_harm",
-        "diary_card_self_harm",
+    # The clinic's priority from the trigger; the phone's (100, or 50) is ignored.
+    assert [(a.trigger, a.priority) for a in listed] == [
+        ("participant_request", 100),
+        ("check_in_self_harm", 90),
+        ("diary_card_self_harm", 80),
+        ("phq9_item9", 70),
     ]
-    assert [a.participant_name for a in listed] == ["Sam", "Riley", "Sam", "Sam"]
+    assert [a.participant_name for a in listed] == ["Sam", "Sam", "Sam", "Riley"]
 
     first = listed[0]
     clock.advance(timedelta(minutes=5))
@@ -156,9 +157,9 @@ def test_alerts_come_most_urgent_first_and_acknowledging_is_idempotent(
         clock.advance(timedelta(minutes=1))
     after = _alerts(client, token).alerts
     assert [a.trigger for a in after] == [
-        "phq9_item9",
         "check_in_self_harm",
         "diary_card_self_harm",
+        "phq9_item9",
         "participant_request",
     ]
     assert after[-1].acknowledged_at == acked_at

@@ -174,7 +174,8 @@ def test_a_safety_flag_raises_exactly_one_alert_however_often_it_is_sent(
         alerts = session.scalars(sa.select(Alert)).all()
     [alert] = alerts
     assert str(alert.record_id) == flag["id"]
-    assert alert.trigger == "check_in_self_harm" and alert.priority == 100
+    assert alert.trigger == "check_in_self_harm" and alert.priority == 90
+    assert alert.flag_count == 1
     assert alert.acknowledged_at is None
     assert alert.raised_at.isoformat() == flag["created_at"]  # the device's time, kept
     assert len(_rows(sessions)) == 1

@@ -50,17 +50,18 @@ def open_phq9(page: Page, app: RunningApp) -> None:
     open_app(page, app.url)
     complete_first_run(page, PIN, app.enrolment_code)
     reveal(page, button(page, "Start Mood check (PHQ-9)")).click()
-    expect(text(page, "Think about the past 2 weeks")).to_be_visible()
+    expect(text(page, "Over the last 2 weeks, how often have you been bothered")).to_be_visible()
 
 
 def test_item_9_alone_then_cancel_shows_help_and_the_flag_reaches_the_clinic(
         page: Page, demo_app: RunningApp, screenshots: Path) -> None:
     assert demo_app.clinic_url
     open_phq9(page, demo_app)
+    shot(page, screenshots, "28b-phq9-form")
     assert clinic_alerts(demo_app.clinic_url) == []
 
     # Only question 9 answered, nothing else: help shows under it at once.
-    reveal(page, button(page, "Question 9: On some days")).click()
+    reveal(page, button(page, "Question 9: Several days")).click()
     expect(reveal(page, text(page, "Help is here right now"))).to_be_visible()
     expect(reveal(page, button(page, "Call 988"))).to_be_visible()
     expect(in_view(page, button(page, "Call 911"))).to_be_visible()
@@ -73,7 +74,7 @@ def test_item_9_alone_then_cancel_shows_help_and_the_flag_reaches_the_clinic(
     # Closed unfinished, and the clinic still hears it.
     alerts = wait_for_alerts(demo_app.clinic_url, 1)
     assert [a["trigger"] for a in alerts] == ["phq9_item9"]
-    assert alerts[0]["priority"] == 100
+    assert alerts[0]["priority"] == 70  # the clinic's for item 9 (clinic/alerts.py)
     assert alerts[0]["acknowledged_at"] is None
 
 
@@ -81,11 +82,11 @@ def test_one_flag_per_form_however_item_9_changes_and_saving_opens_the_safety_sc
         page: Page, demo_app: RunningApp) -> None:
     assert demo_app.clinic_url
     open_phq9(page, demo_app)
-    reveal(page, button(page, "Question 9: On some days")).click()
+    reveal(page, button(page, "Question 9: Several days")).click()
     expect(reveal(page, button(page, "Call 988"))).to_be_visible()
     # Changed back, then up again: the flag already queued stands, and no second one.
     in_view(page, button(page, "Question 9: Not at all")).click()
-    in_view(page, button(page, "Question 9: On more than half of the days")).click()
+    in_view(page, button(page, "Question 9: More than half the days")).click()
     for number in range(1, 9):
         in_view(page, button(page, f"Question {number}: Not at all")).click()
     in_view(page, button(page, "Save my answers")).click()
@@ -99,11 +100,15 @@ def test_one_flag_per_form_however_item_9_changes_and_saving_opens_the_safety_sc
 
 
 def test_a_half_answered_questionnaire_is_there_again_after_the_pin(
-        page: Page, demo_app: RunningApp) -> None:
+        page: Page, demo_app: RunningApp, screenshots: Path) -> None:
     assert demo_app.clinic_url
     open_phq9(page, demo_app)
     for number in range(1, 9):
-        in_view(page, button(page, f"Question {number}: On some days")).click()
+        in_view(page, button(page, f"Question {number}: Several days")).click()
+    # The published difficulty question follows the items: optional, left out here.
+    expect(in_view(page, text(page, "If you checked off any problems"))).to_be_visible()
+    expect(in_view(page, button(page, "Difficulty: Not difficult at all"))).to_be_visible()
+    shot(page, screenshots, "29b-phq9-difficulty")
     leave_app(page)  # the app locks itself when it leaves the screen
     return_to_app(page)
     fill(page, "PIN", PIN)

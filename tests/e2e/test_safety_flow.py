@@ -83,13 +83,13 @@ def test_phq9_item_9_brings_up_help_at_once_and_flags_the_clinic(
     open_app(page, demo_app.url)
     complete_first_run(page, PIN, demo_app.enrolment_code)
     reveal(page, button(page, "Start Mood check (PHQ-9)")).click()
-    expect(text(page, "Think about the past 2 weeks")).to_be_visible()
-    # Eight questions "not at all"; question 9 "on some days" (1): a total of 1.
+    expect(text(page, "Over the last 2 weeks, how often have you been bothered")).to_be_visible()
+    # Eight questions "Not at all"; question 9 "Several days" (1): a total of 1.
     for number in range(1, 9):
         reveal(page, button(page, f"Question {number}: Not at all")).click()
     reveal(page, button(page, "Save my answers")).click()
     expect(reveal(page, text(page, "Please answer every question"))).to_be_visible()
-    reveal(page, button(page, "Question 9: On some days")).click()
+    reveal(page, button(page, "Question 9: Several days")).click()
     shot(page, screenshots, "28-phq9")
     reveal(page, button(page, "Save my answers")).click()
 
@@ -98,7 +98,7 @@ def test_phq9_item_9_brings_up_help_at_once_and_flags_the_clinic(
     expect(reveal(page, button(page, "Start my safety plan"))).to_be_visible()  # none yet
     alerts = wait_for_alerts(demo_app.clinic_url, 1)
     assert [a["trigger"] for a in alerts] == ["phq9_item9"]
-    assert alerts[0]["priority"] == 100
+    assert alerts[0]["priority"] == 70  # the clinic's for item 9 (clinic/alerts.py)
 
 
 def test_phq9_without_item_9_shows_a_plain_result_and_no_alert(
@@ -108,7 +108,7 @@ def test_phq9_without_item_9_shows_a_plain_result_and_no_alert(
     complete_first_run(page, PIN, demo_app.enrolment_code)
     reveal(page, button(page, "Start Mood check (PHQ-9)")).click()
     for number in range(1, 9):
-        reveal(page, button(page, f"Question {number}: On more than half of the days")).click()
+        reveal(page, button(page, f"Question {number}: More than half the days")).click()
     reveal(page, button(page, "Question 9: Not at all")).click()
     reveal(page, button(page, "Save my answers")).click()
     # 8 x 2 = 16: moderately severe, said plainly and without a diagnosis.

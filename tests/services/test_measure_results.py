@@ -28,9 +28,10 @@ NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 def bam_answers(*, alcohol_days: int = 0, drug_days: int = 0,
                 substances: dict[str, int] | None = None) -> list:
-    """A BAM with some risk (sleep, mood, craving) and some support, no use by default."""
+    """A BAM with some risk (sleep, mood, craving) and some support, no use by default.
+    Day counts stay within a week (codes 0-2): the app's BAM is weekly by default."""
     answers: list = [2, 1, 2, alcohol_days, 0, drug_days, substances or {}, 1, 3, 2, 1, 2,
-                     3, 4, 0, 3, 3]
+                     2, 4, 0, 2, 3]
     return answers
 
 
@@ -65,14 +66,16 @@ def test_a_bam_is_scored_kept_and_queued_without_a_total(enrolled_store: Store) 
     assert outcome.summary_key == "measures.bam.result.summary"
     assert outcome.bam is not None
     # risk = items 1 + 2 + 3 + 8 + 11 + 15 = 2 + 1 + 2 + 1 + 1 + 0
-    # protective = items 9 + 10 + 12 + 13 + 14 + 16 = 3 + 2 + 2 + 3 + 4 + 3
-    assert (outcome.bam.use, outcome.bam.risk, outcome.bam.protective) == (0, 7, 17)
+    # protective = items 9 + 10 + 12 + 13 + 14 + 16 = 3 + 2 + 2 + 2 + 4 + 2
+    assert (outcome.bam.use, outcome.bam.risk, outcome.bam.protective) == (0, 7, 15)
     stored = enrolled_store.measures.list_recent("bam")[0]
-    assert (stored["use"], stored["risk"], stored["protective"]) == (0, 7, 17)
+    assert (stored["use"], stored["risk"], stored["protective"]) == (0, 7, 15)
+    assert stored["recall_days"] == 7  # weekly by default: the past 7 days
     [entry] = enrolled_store.outbox.pending()
     payload = entry["payload"]
     assert payload_problem(RecordKind.MEASURE_RESULT, payload) is None
     assert "total" not in payload and "band" not in payload
+    assert payload["recall_days"] == 7 and "difficulty" not in payload
     assert len(payload["answers"]) == 17
     assert set(payload["substances"].values()) == {0}
 
@@ -140,5 +143,6 @@ def test_the_clinic_server_stores_measure_results(
     by_measure = {row.payload["measure"]: row for row in rows}
     assert set(by_measure) == {"bam", "phq9"}
     assert by_measure["bam"].payload["substances"]["sedatives"] == 1
+    assert by_measure["bam"].payload["recall_days"] == 7
     assert by_measure["phq9"].payload["total"] == 0
     assert str(by_measure["bam"].record_id) == store.measures.list_recent("bam")[0]["id"]

@@ -1,5 +1,6 @@
 """Questionnaires: due dates, kept results, the PHQ-9 item 9 safety rule (one flag per
-form, written before the result) and a phone that refuses writes."""
+form, written before the result), the optional difficulty answer (kept and sent), the
+BAM's recall window by schedule, the item-7 rule, and a phone that refuses writes."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iop_companion.domain.measures import MeasureId
+from iop_companion.domain.measures import MeasureError, MeasureId
 from iop_companion.domain.safety import SafetyTrigger
+from iop_companion.services.clinic_link import PROFILE_KEY
 from iop_companion.services.errors import SaveFailed
 from iop_companion.services.measures import (
     MeasureNotSaved,
     complete_measure,
+    measure_spec,
     measures_due,
     phq9_item9_trigger,
 )
@@ -23,6 +26,7 @@ from iop_companion.services.safety import (
     raise_safety_flag,
 )
 from iop_companion.store import Store, StoreError, Vault, WriteFailed
+from iop_companion.sync.protocol import RecordKind, payload_problem
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
@@ -211,3 +215,114 @@ def test_a_queue_write_that_fails_once_is_retried_and_nothing_is_lost(
     outcome = complete_measure(memory_store, MeasureId.GAD7, [1] * 7, NOW)
     assert outcome.total == 7
     assert kinds(memory_store) == ["measure_result"]
+
+
+# ---------------------------------------------------------------- the difficulty question
+
+
+def sent(store: Store) -> dict:
+    [entry] = [e for e in store.outbox.pending() if e["kind"] == "measure_result"]
+    assert payload_problem(RecordKind.MEASURE_RESULT, entry["payload"]) is None
+    return entry["payload"]
+
+
+@pytest.mark.parametrize(("measure", "answers"), [
+    (MeasureId.PHQ9, [1, 0, 2, 0, 0, 1, 0, 0, 0]), (MeasureId.GAD7, [1, 0, 2, 0, 0, 1, 0])])
+def test_the_difficulty_answer_is_kept_and_sent_but_never_scored(
+        store: Store, measure: MeasureId, answers: list[int]) -> None:
+    outcome = complete_measure(store, measure, answers, NOW, difficulty=3)
+    assert outcome.total == 4  # the items alone: 1+2+1
+    assert store.measures.list_recent(measure.value)[0]["difficulty"] == 3
+    payload = sent(store)
+    assert payload["difficulty"] == 3 and payload["total"] == 4
+
+
+def test_the_difficulty_answer_is_optional(store: Store) -> None:
+    outcome = complete_measure(store, MeasureId.PHQ9, [1] * 9, NOW)
+    assert outcome.total == 9
+    assert "difficulty" not in store.measures.list_recent("phq9")[0]
+    assert "difficulty" not in sent(store)
+
+
+@pytest.mark.parametrize("bad", [4, -1, True, 1.5, "2"])
+def test_a_bad_difficulty_answer_is_refused_after_the_flag(store: Store, bad: object) -> None:
+    with pytest.raises(MeasureError) as caught:
+        complete_measure(store, MeasureId.PHQ9, [0] * 8 + [1], NOW, difficulty=bad)
+    assert caught.value.field == "difficulty"
+    # A caller's bad extra never costs the safety flag: it is queued all the same.
+    assert kinds(store) == ["safety_flag"]
+    assert store.measures.list_recent("phq9") == []
+
+
+def test_the_bam_has_no_difficulty_question(store: Store) -> None:
+    with pytest.raises(MeasureError) as caught:
+        complete_measure(store, MeasureId.BAM, weekly_bam(), NOW, difficulty=1)
+    assert (caught.value.field, caught.value.reason) == ("difficulty", MeasureError.NOT_ASKED)
+    with pytest.raises(MeasureError):
+        complete_measure(store, MeasureId.GAD7, [0] * 7, NOW, recall_days=7)
+    assert store.outbox.pending() == []
+
+
+# ---------------------------------------------------------------- the BAM's recall window
+
+
+def weekly_bam(**items: object) -> list:
+    """17 BAM answers, all 0 / no substances, with `i<n>=value` overrides."""
+    answers: list = [0] * 17
+    answers[6] = {}
+    for name, value in items.items():
+        answers[int(name[1:]) - 1] = value
+    return answers
+
+
+def set_bam_interval(store: Store, days: int) -> None:
+    store.settings.set(PROFILE_KEY, {"name": "Cedar Hollow",
+                                     "measure_interval_days": {"bam": days}})
+
+
+@pytest.mark.parametrize(("interval", "window"), [
+    (None, 7), (1, 7), (7, 7), (14, 7), (29, 7), (30, 30), (60, 30), (90, 30)])
+def test_the_bam_asks_about_the_window_of_its_schedule(
+        store: Store, interval: int | None, window: int) -> None:
+    if interval is not None:
+        set_bam_interval(store, interval)
+    assert measure_spec(store, MeasureId.BAM).recall_days == window
+    due = {d.measure: d.spec for d in measures_due(store, NOW)}
+    assert due[MeasureId.BAM].recall_days == window
+    assert measure_spec(store, MeasureId.PHQ9).recall_days is None
+
+
+def test_a_weekly_bam_is_kept_and_sent_with_its_window(store: Store) -> None:
+    outcome = complete_measure(store, MeasureId.BAM, weekly_bam(i4=2, i5=1), NOW)
+    assert outcome.bam is not None and outcome.bam.recall_days == 7 and outcome.bam.use == 3
+    assert store.measures.list_recent("bam")[0]["recall_days"] == 7
+    assert sent(store)["recall_days"] == 7
+
+
+def test_a_weekly_bam_refuses_more_days_than_a_week_holds(store: Store) -> None:
+    with pytest.raises(MeasureError) as caught:
+        complete_measure(store, MeasureId.BAM, weekly_bam(i4=3), NOW)  # 9-15 days
+    assert (caught.value.field, caught.value.reason) == ("item_4", MeasureError.OUT_OF_RANGE)
+    assert store.measures.list_recent("bam") == [] and store.outbox.pending() == []
+
+
+def test_a_monthly_bam_uses_the_forms_30_days(store: Store) -> None:
+    set_bam_interval(store, 30)
+    complete_measure(store, MeasureId.BAM, weekly_bam(i4=4, i5=3), NOW)  # 16-30, 9-15 days
+    assert store.measures.list_recent("bam")[0]["recall_days"] == 30
+    assert sent(store)["recall_days"] == 30
+
+
+def test_the_window_a_form_was_started_with_is_the_one_kept(store: Store) -> None:
+    # A draft begun over 30 days, saved after the clinic made the BAM weekly.
+    complete_measure(store, MeasureId.BAM, weekly_bam(i4=4), NOW, recall_days=30)
+    assert store.measures.list_recent("bam")[0]["recall_days"] == 30
+
+
+def test_no_substance_on_more_days_than_any_drug_use(store: Store) -> None:
+    with pytest.raises(MeasureError) as caught:
+        complete_measure(store, MeasureId.BAM, weekly_bam(i6=1, i7={"opioids": 2}), NOW)
+    assert (caught.value.field, caught.value.reason) == ("item_7", MeasureError.INCONSISTENT)
+    assert store.measures.list_recent("bam") == []
+    complete_measure(store, MeasureId.BAM, weekly_bam(i6=2, i7={"opioids": 2}), NOW)
+    assert sent(store)["substances"]["opioids"] == 2

@@ -27,10 +27,12 @@ class AuditAction(StrEnum):
     CONSENT_BIND = "consent.bind"  # an invite's consent now names the member who joined
     RECORD_PUSH = "participant.record.push"
     ALERT_CREATE = "alert.create"
+    ALERT_REPEAT = "alert.repeat"  # a flag folded into the open alert of its trigger
     STAFF_SIGN_IN = "staff.sign_in"
     STAFF_AUTHENTICATE = "staff.authenticate"
     ALERTS_READ = "clinician.alerts.read"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    MEASURE_RESULTS_READ = "clinician.measure_results.read"
     DEVICE_TOKENS_REFRESH = "device.tokens.refresh"
     DEVICE_REVOKE = "device.revoke"
     CHANGES_READ = "participant.changes.read"

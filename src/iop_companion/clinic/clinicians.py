@@ -1,8 +1,9 @@
-"""Clinician accounts: signing in, and the alert list (security A2, A3, R4).
+"""Clinician accounts: signing in, and their clinic's alerts (security A2, A3, R4).
 
 A clinician signs in with email and password (Argon2id, one account per person)
 and gets a random bearer token that lives 12 hours and is stored only as a digest.
-The alert list shows a clinician their own clinic's alerts and nothing else.
+A clinician sees and acknowledges their own clinic's alerts and nothing else (the list
+itself: clinic/alerts.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from iop_companion.clinic.audit import (
@@ -32,8 +33,6 @@ from iop_companion.clinic.models import (
 from iop_companion.sync.protocol import ClinicianAlert
 
 SESSION_LIFETIME = timedelta(hours=12)
-# The list is for acting on; a clinic with more open alerts than this has bigger problems.
-MAX_ALERTS_SHOWN = 500
 
 
 class SignInRefused(Exception):
@@ -89,24 +88,6 @@ def sign_in(db: Session, email: str, password: str, now: datetime) -> IssuedStaf
     return IssuedStaffSession(token=token, expires_at=session.expires_at)
 
 
-def alerts_for_clinic(db: Session, clinic_id: uuid.UUID) -> list[Alert]:
-    """The clinic's alerts, most urgent first: open ones, then by priority, then oldest."""
-    return list(
-        db.scalars(
-            select(Alert)
-            .join(Participant, Participant.id == Alert.participant_id)
-            .where(Participant.clinic_id == clinic_id)
-            .order_by(
-                case((Alert.acknowledged_at.is_(None), 0), else_=1),
-                Alert.priority.desc(),
-                Alert.received_at.asc(),
-                Alert.id,
-            )
-            .limit(MAX_ALERTS_SHOWN)
-        )
-    )
-
-
 def clinic_alert(db: Session, clinic_id: uuid.UUID, alert_id: uuid.UUID) -> Alert | None:
     """The alert, if it belongs to a participant of this clinic (else None, as if absent)."""
     return db.scalar(
@@ -126,4 +107,6 @@ def clinician_alert(alert: Alert) -> ClinicianAlert:
         raised_at=alert.raised_at,
         received_at=alert.received_at,
         acknowledged_at=alert.acknowledged_at,
+        count=alert.flag_count,
+        latest_at=alert.latest_at,
     )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
@@ -360,12 +361,23 @@ class ParticipantRecord(Base):
 
 
 class Alert(Base):
-    """A safety flag for the participant's clinicians: one per flagged record."""
+    """Safety flags of one trigger from one participant, for their clinicians.
+
+    At most one open (unacknowledged) alert per participant and trigger: a flag arriving
+    while one is open is folded into it (`flag_count`, `latest_at`); acknowledging closes
+    it and the next flag opens a new one (clinic/alerts.py). `record_id` is the flag that
+    opened it; every flag stays in participant_records. `priority` is the clinic's, from
+    the trigger, never the phone's.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (
         CheckConstraint(_in_values_check("trigger", SafetyTrigger), name="trigger"),
+        CheckConstraint("flag_count >= 1", name="flag_count_positive"),
         UniqueConstraint("participant_id", "record_id"),
+        Index(None, "participant_id", "trigger", unique=True,
+              sqlite_where=text("acknowledged_at IS NULL"),
+              postgresql_where=text("acknowledged_at IS NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -373,12 +385,39 @@ class Alert(Base):
     record_id: Mapped[uuid.UUID] = mapped_column()
     trigger: Mapped[SafetyTrigger] = mapped_column(_enum_column(SafetyTrigger))
     priority: Mapped[int] = mapped_column(Integer)
-    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the phone's clock
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's clock
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the phone's clock, first flag
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's, first flag
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    flag_count: Mapped[int] = mapped_column(Integer, default=1)  # flags folded in
+    latest_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's, latest flag
 
     participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+
+
+class MeasureScore(Base):
+    """The clinic's own score of one stored version of a measure result, from its answers
+    with the app's scoring functions (clinic/measures.py), beside the phone's claim.
+
+    `total` and `band` for the PHQ-9 and GAD-7; the BAM's subscales (it has no total).
+    `claimed`: the scores the phone sent, as sent; `mismatch`: they differ from ours.
+    """
+
+    __tablename__ = "measure_scores"
+    __table_args__ = (CheckConstraint("measure IN ('phq9', 'gad7', 'bam')", name="measure"),)
+
+    server_seq: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("participant_records.server_seq"), primary_key=True,
+        autoincrement=False)
+    measure: Mapped[str] = mapped_column(String(8))
+    total: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(32))
+    bam_use: Mapped[int | None] = mapped_column(Integer)
+    bam_risk: Mapped[int | None] = mapped_column(Integer)
+    bam_protective: Mapped[int | None] = mapped_column(Integer)
+    claimed: Mapped[dict[str, object]] = mapped_column(JSON)
+    mismatch: Mapped[bool] = mapped_column(Boolean)
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StaffSession(Base):

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from iop_companion.clinic.alerts import fold_flag
 from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
 from iop_companion.clinic.changes import publish_record_version
+from iop_companion.clinic.measures import ClinicScore, UnscorableAnswers, score_result, store_score
 from iop_companion.clinic.models import (
-    Alert,
     AuditOutcome,
     Participant,
     ParticipantRecord,
@@ -34,7 +35,6 @@ from iop_companion.sync.protocol import (
     PushRecord,
     PushResult,
     RecordKind,
-    SafetyTrigger,
     canonical_json,
     payload_problem,
 )
@@ -117,6 +117,15 @@ def _push_one(
                     None,
                     "kind_changed",
                 )
+        score: ClinicScore | None = None
+        if record.kind is RecordKind.MEASURE_RESULT:
+            # After the replay check: a version already stored is answered as before.
+            try:
+                score = score_result(record.payload)
+            except UnscorableAnswers as unscorable:
+                db.rollback()
+                return _answer(db, device_id, record, now, PushOutcome.REJECTED,
+                               str(unscorable), None, "unscorable")
         stored = ParticipantRecord(
                 server_seq=seq,
                 participant_id=participant_id,
@@ -132,8 +141,13 @@ def _push_one(
                 received_at=now,
             )
         db.add(stored)
-        if record.kind is RecordKind.SAFETY_FLAG:
-            _raise_alert(db, participant_id, device_id, record, now)
+        if score is not None:
+            db.flush()  # the score refers to the stored row
+            store_score(db, stored, score, now)
+        # A flag's first version raises or joins an alert; a later version of the same
+        # flag (its base is stored, checked above) was counted when the first came.
+        if record.kind is RecordKind.SAFETY_FLAG and record.version == 1:
+            fold_flag(db, participant_id, device_id, record, now)
         if record.kind in SHARED_RECORD_KINDS:
             publish_record_version(db, participant_id, _clinic_of(db, participant_id),
                                    stored, now)
@@ -258,36 +272,3 @@ def _clinic_of(db: Session, participant_id: uuid.UUID) -> uuid.UUID:
     clinic_id = db.scalar(select(Participant.clinic_id).where(Participant.id == participant_id))
     assert clinic_id is not None  # a pushing device belongs to a participant
     return clinic_id
-
-
-def _raise_alert(
-    db: Session,
-    participant_id: uuid.UUID,
-    device_id: uuid.UUID,
-    record: PushRecord,
-    now: datetime,
-) -> None:
-    """One alert per flagged record: a later version of the flag does not raise another."""
-    already = db.scalar(
-        select(Alert.id).where(Alert.participant_id == participant_id, Alert.record_id == record.id)
-    )
-    if already is not None:
-        return
-    alert = Alert(
-        id=uuid.uuid4(),
-        participant_id=participant_id,
-        record_id=record.id,
-        trigger=SafetyTrigger(record.payload["trigger"]),
-        priority=record.priority,
-        raised_at=record.created_at,
-        received_at=now,
-    )
-    db.add(alert)
-    record_audit(
-        db,
-        at=now,
-        actor=device_actor(device_id),
-        action=AuditAction.ALERT_CREATE,
-        record_type="alert",
-        record_id=alert.id,
-    )

@@ -16,9 +16,13 @@ from iop_companion.domain.measures import (
     PHQ9,
     BamResult,
     Gad7Result,
+    MeasureError,
     MeasureId,
     MeasureSpec,
     Phq9Result,
+    bam_recall_days,
+    bam_spec,
+    difficulty_code,
     result_summary_key,
     schedule_for,
     score_bam,
@@ -33,7 +37,8 @@ from iop_companion.services.safety import WRITE_TRIES, SafetyFlagOutcome, raise_
 from iop_companion.store import Store, StoreError
 from iop_companion.sync.protocol import RecordKind
 
-# In the order Today lists them.
+# In the order Today lists them. The BAM here is the form's own (30 days): what a
+# participant is asked is `measure_spec` (its window follows the schedule).
 SELF_REPORT_MEASURES: dict[MeasureId, MeasureSpec] = {
     MeasureId.PHQ9: PHQ9, MeasureId.GAD7: GAD7, MeasureId.BAM: BAM}
 
@@ -111,15 +116,30 @@ def clinic_interval_days(store: Store) -> dict[MeasureId, int]:
     return intervals
 
 
+def _spec_for(measure: MeasureId, interval_days: int) -> MeasureSpec:
+    if measure is MeasureId.BAM:
+        return bam_spec(bam_recall_days(interval_days))
+    return SELF_REPORT_MEASURES[measure]
+
+
+def measure_spec(store: Store, measure: MeasureId) -> MeasureSpec:
+    """The questionnaire as the participant gets it now. For the BAM that is the recall
+    window matching its schedule: the past 7 days when given weekly (the default) or at
+    any interval under 30 days, the form's 30 days from a 30-day interval up."""
+    return _spec_for(measure, schedule_for(measure, clinic_interval_days(store).get(measure))
+                     .interval_days)
+
+
 def measures_due(store: Store, now: datetime) -> list[MeasureDue]:
     """PHQ-9, GAD-7 and BAM with when they were last done and whether they are due now."""
     intervals = clinic_interval_days(store)
     found = []
-    for measure, spec in SELF_REPORT_MEASURES.items():
+    for measure in SELF_REPORT_MEASURES:
         schedule = schedule_for(measure, intervals.get(measure))
         latest = store.measures.list_recent(measure.value, limit=1)
         last = datetime.fromisoformat(latest[0]["created_at"]) if latest else None
-        found.append(MeasureDue(measure, spec, last, schedule.is_due(last, now),
+        found.append(MeasureDue(measure, _spec_for(measure, schedule.interval_days), last,
+                                schedule.is_due(last, now),
                                 schedule.due_at(last) if last else None))
     return found
 
@@ -135,18 +155,30 @@ def latest_results(store: Store) -> dict[MeasureId, dict[str, Any]]:
 
 
 def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer],
-                     now: datetime, *, flag_already_raised: bool = False) -> MeasureOutcome:
+                     now: datetime, *, flag_already_raised: bool = False,
+                     difficulty: int | None = None,
+                     recall_days: int | None = None) -> MeasureOutcome:
     """Score and keep the answers, and queue them for the clinic while it receives data.
 
     A PHQ-9 item 9 above 0 queues a safety flag first, unless the form raised it
     already the moment item 9 was answered (`flag_already_raised`): one flag per form.
     The flag is always written before the result. For the BAM, answers[6] (item 7) is
-    a mapping {substance id: days code}.
+    a mapping {substance id: days code}, and `recall_days` is the window the form asked
+    about (left out: the window of its schedule now, see `measure_spec`).
+
+    `difficulty` is the PHQ-9 / GAD-7 difficulty answer (0-3), optional and never
+    scored: kept with the result and sent with it. The BAM has no such question.
 
     Raises `MeasureNotSaved` (a `SaveFailed`) when the phone refuses the result; never
-    StoreError. Raises ValueError for answers that are not valid for the measure.
+    StoreError. Raises ValueError (a `MeasureError`) for answers that are not valid for
+    the measure.
     """
-    result = _score(measure, answers)
+    if measure is MeasureId.BAM:
+        if difficulty is not None:
+            raise MeasureError("difficulty", MeasureError.NOT_ASKED)
+        if recall_days is None:
+            recall_days = measure_spec(store, measure).recall_days
+    result = _score(measure, answers, recall_days)
     triggers = safety_triggers_for_phq9(result) if isinstance(result, Phq9Result) else []
     flag: SafetyFlagOutcome | None = None
     if not flag_already_raised:
@@ -154,8 +186,13 @@ def complete_measure(store: Store, measure: MeasureId, answers: Sequence[Answer]
             # Before anything is saved or shown: the flag must not depend on what follows.
             # Never raises; a write that failed says NOT_SAVED.
             flag = raise_safety_flag(store, trigger, now)
+    if measure is not MeasureId.BAM:
+        # Checked after the flag: a caller's bad extra never costs the flag.
+        if recall_days is not None:
+            raise MeasureError("recall_days", MeasureError.NOT_ASKED)
+        difficulty = difficulty_code(difficulty)
     try:
-        record = store.measures.add(_stored_fields(measure, result))
+        record = store.measures.add(_stored_fields(measure, result, difficulty))
     except StoreError as error:
         raise MeasureNotSaved(str(error), start_safety_flow=bool(triggers),
                               flag=flag) from error
@@ -184,21 +221,27 @@ def _enqueue(store: Store, record: Mapping[str, Any], now: datetime) -> None:
                 raise
 
 
-def _score(measure: MeasureId, answers: Sequence[Answer]) -> MeasureResult:
+def _score(measure: MeasureId, answers: Sequence[Answer],
+           recall_days: int | None) -> MeasureResult:
     if measure is MeasureId.PHQ9:
         return score_phq9(answers)  # type: ignore[arg-type]
     if measure is MeasureId.GAD7:
         return score_gad7(answers)  # type: ignore[arg-type]
-    return score_bam(answers)
+    return score_bam(answers, recall_days=recall_days)  # type: ignore[arg-type]
 
 
-def _stored_fields(measure: MeasureId, result: MeasureResult) -> dict[str, Any]:
+def _stored_fields(measure: MeasureId, result: MeasureResult,
+                   difficulty: int | None) -> dict[str, Any]:
     if isinstance(result, BamResult):
         return {"measure": measure.value, "answers": bam_answer_codes(result),
                 "substances": dict(result.substances), "use": result.use,
-                "risk": result.risk, "protective": result.protective}
-    return {"measure": measure.value, "answers": list(result.items),
-            "total": result.total, "band": result.band.value}
+                "risk": result.risk, "protective": result.protective,
+                "recall_days": result.recall_days}
+    fields = {"measure": measure.value, "answers": list(result.items),
+              "total": result.total, "band": result.band.value}
+    if difficulty is not None:  # optional: left out, the record does not have it
+        fields["difficulty"] = difficulty
+    return fields
 
 
 def bam_answer_codes(result: BamResult) -> list[int]:
@@ -222,7 +265,11 @@ def _wire_payload(record: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     }
     if record["measure"] == MeasureId.BAM.value:
         payload["substances"] = dict(record["substances"])
+        # Results kept before the window existed were asked about the form's 30 days.
+        payload["recall_days"] = record.get("recall_days", BAM.recall_days)
     else:
         payload["total"] = record["total"]
         payload["band"] = record["band"]
+        if record.get("difficulty") is not None:
+            payload["difficulty"] = record["difficulty"]
     return payload

@@ -297,13 +297,20 @@ BAM_SUBSTANCE_IDS = frozenset(
 BAM_SUBSCALE_MAX = {"use": 12, "risk": 24, "protective": 24}
 
 
+# The optional, unscored PHQ-9 / GAD-7 difficulty answer: 0 (not difficult at all) to 3.
+MEASURE_DIFFICULTY_MAX = 3
+# The days a BAM asked about: the weekly window or the form's own.
+BAM_RECALL_WINDOWS = frozenset({7, 30})
+
+
 def validate_measure_result(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A scored PHQ-9 or GAD-7: the answers (0-3 each), the total and its band.
+    """A scored PHQ-9 or GAD-7: the answers (0-3 each), the total and its band, and the
+    difficulty answer when one was given (optional; results kept without it stay valid).
 
     A BAM has no total or band (see ``validate_bam_result``)."""
     if isinstance(data, Mapping) and data.get("measure") == "bam":
         return validate_bam_result(data)
-    _reject_unknown(data, frozenset({"measure", "answers", "total", "band"}))
+    _reject_unknown(data, frozenset({"measure", "answers", "total", "band", "difficulty"}))
     measure = choice("measure", _required(data, "measure"), frozenset(MEASURE_ITEM_COUNTS))
     answers = _required(data, "answers")
     if not isinstance(answers, (list, tuple)) or len(answers) != MEASURE_ITEM_COUNTS[measure]:
@@ -312,15 +319,21 @@ def validate_measure_result(data: Mapping[str, Any]) -> dict[str, Any]:
     total = whole_number("total", _required(data, "total"), 0, 3 * len(clean))
     if total != sum(clean):
         raise ValidationError("total", "does not match the answers")
-    return {"measure": measure, "answers": clean, "total": total,
-            "band": choice("band", _required(data, "band"), MEASURE_BANDS)}
+    record: dict[str, Any] = {"measure": measure, "answers": clean, "total": total,
+                              "band": choice("band", _required(data, "band"), MEASURE_BANDS)}
+    if data.get("difficulty") is not None:
+        record["difficulty"] = whole_number("difficulty", data["difficulty"], 0,
+                                            MEASURE_DIFFICULTY_MAX)
+    return record
 
 
 def validate_bam_result(data: Mapping[str, Any]) -> dict[str, Any]:
     """A scored BAM: 17 answer codes (0-4; item 7's slot holds the highest substance
-    code), item 7 per substance, and the three subscale sums. Scoring itself is the
+    code), item 7 per substance, the three subscale sums and the days it asked about
+    (`recall_days`, 7 or 30; optional, as results kept before it had none). Scoring itself is the
     domain's job; this checks shape and ranges before anything is written."""
-    _reject_unknown(data, frozenset({"measure", "answers", "substances", *BAM_SUBSCALE_MAX}))
+    _reject_unknown(data, frozenset({"measure", "answers", "substances", "recall_days",
+                                     *BAM_SUBSCALE_MAX}))
     answers = _required(data, "answers")
     if not isinstance(answers, (list, tuple)) or len(answers) != BAM_ITEM_COUNT:
         raise ValidationError("answers", "must hold one answer per question")
@@ -335,6 +348,11 @@ def validate_bam_result(data: Mapping[str, Any]) -> dict[str, Any]:
     }
     for name, highest in BAM_SUBSCALE_MAX.items():
         record[name] = whole_number(name, _required(data, name), 0, highest)
+    if data.get("recall_days") is not None:  # kept before the window existed: 30 days
+        recall_days = whole_number("recall_days", data["recall_days"], 7, 30)
+        if recall_days not in BAM_RECALL_WINDOWS:
+            raise ValidationError("recall_days", "must be 7 or 30")
+        record["recall_days"] = recall_days
     return record
 
 

@@ -272,14 +272,22 @@ class ClinicClient:
             refusals={401: (NotAuthorised, CLINICIAN_SIGN_IN_REFUSED_MESSAGE)},
         )
 
-    def clinician_alerts(self, token: str) -> ClinicianAlertsResponse:
-        """The clinician's own clinic's alerts, most urgent first."""
+    def clinician_alerts(self, token: str, cursor: str | None = None,
+                         limit: int | None = None) -> ClinicianAlertsResponse:
+        """A page of the clinician's own clinic's alerts, most urgent first; pass the
+        reply's `next` as `cursor` for the page after it."""
         not_authorised = (NotAuthorised, CLINICIAN_NOT_AUTHORISED_MESSAGE)
+        params: dict[str, int | str] = {}
+        if cursor is not None:
+            params["cursor"] = cursor
+        if limit is not None:
+            params["limit"] = limit
         return self._call(
             "GET",
             "/clinician/alerts",
             ClinicianAlertsResponse,
             token=token,
+            params=params or None,
             refusals={401: not_authorised, 403: not_authorised},
         )
 
@@ -301,7 +309,7 @@ class ClinicClient:
         *,
         token: str | None = None,
         json: dict[str, Any] | None = None,
-        params: dict[str, int] | None = None,
+        params: dict[str, int | str] | None = None,
         refusals: Refusals | None = None,
     ) -> Reply:
         headers = {"Accept": "application/json"}

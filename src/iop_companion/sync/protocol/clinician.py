@@ -1,5 +1,5 @@
-"""Clinician routes: signing in, alerts, the schedule, the clinic's settings, goals,
-the aftercare plan, discharge, homework and module assignments."""
+"""Clinician routes: signing in, alerts, measure results, the schedule, the clinic's
+settings, goals, the aftercare plan, discharge, homework and module assignments."""
 
 # Every class here is a pydantic model, which copies a mutable default for each
 # instance; ruff cannot tell through a base class imported from another module.
@@ -55,19 +55,73 @@ class ClinicianSessionResponse(_Response):
     expires_at: AwareDatetime
 
 
+# Paging of clinician lists: `?cursor=<the previous page's next>&limit=<1..MAX>`.
+MAX_PAGE_CURSOR_LENGTH = 200
+DEFAULT_ALERTS_PAGE = 50
+MAX_ALERTS_PAGE = 200
+DEFAULT_MEASURE_RESULTS_PAGE = 50
+MAX_MEASURE_RESULTS_PAGE = 200
+
+
 class ClinicianAlert(_Response):
+    """The open (or acknowledged) alert of one trigger for one participant: every flag of
+    that trigger that arrived while it was open is folded into it."""
+
     id: UUID
     participant_id: UUID
     participant_name: Annotated[str, Field(max_length=80)]
     trigger: Annotated[str, Field(max_length=32)]  # a SafetyTrigger value
-    priority: int
-    raised_at: AwareDatetime  # the phone's clock when the flag was raised
-    received_at: AwareDatetime  # the clinic's clock when it arrived
+    priority: int  # set by the clinic from the trigger; the phone's is ignored
+    raised_at: AwareDatetime  # the phone's clock when the first flag was raised
+    received_at: AwareDatetime  # the clinic's clock when the first flag arrived
     acknowledged_at: AwareDatetime | None
+    count: int  # flags folded into this alert (1 for a single flag)
+    latest_at: AwareDatetime  # the clinic's clock when the latest of them arrived
 
 
 class ClinicianAlertsResponse(_Response):
-    alerts: list[ClinicianAlert]  # most urgent first
+    alerts: list[ClinicianAlert]  # open first; most urgent (priority, then latest) first
+    # Pass as `cursor` for the page after this one; null on the last page.
+    next: str | None = None
+
+
+# --- Measure results ------------------------------------------------------------------
+
+
+class MeasureScores(_Response):
+    """A measure's score: the total and its band (PHQ-9, GAD-7) or the subscales (BAM,
+    which has no total). A score the measure does not have is null."""
+
+    total: int | None = None
+    band: str | None = None
+    use: int | None = None
+    risk: int | None = None
+    protective: int | None = None
+
+
+class ClinicianMeasureResult(_Response):
+    """One stored measure result: the answers, the clinic's own score of them, and what
+    the phone said the score was."""
+
+    record_id: UUID
+    version: int
+    measure: Annotated[str, Field(max_length=8)]  # phq9, gad7 or bam
+    answers: list[int]  # in item order (the BAM's item 7 slot: its highest substance code)
+    substances: dict[str, int] = {}  # BAM item 7: days code per substance
+    difficulty: int | None = None  # the unscored difficulty question, when the phone sent it
+    recall_days: int | None = None  # the BAM's recall window, when the phone sent it
+    completed_at: AwareDatetime | None  # the phone's clock; null if it sent no valid time
+    received_at: AwareDatetime  # the clinic's clock
+    # The clinic's score, from the answers; null for a result stored before the clinic
+    # scored results (migration 0010), as is `mismatch`.
+    score: MeasureScores | None
+    phone_claim: MeasureScores  # only what the phone sent; the rest is null
+    mismatch: bool | None  # the phone's claim differs from the clinic's score
+
+
+class ClinicianMeasureResultsResponse(_Response):
+    results: list[ClinicianMeasureResult]  # newest first
+    next: str | None = None  # pass as `cursor` for the next page; null on the last page
 
 
 # --- Publishing the schedule ----------------------------------------------------------

@@ -10,10 +10,20 @@ the person can finish it; saving it then opens the safety screen.
 A form in progress is a draft (`services.drafts`): written just before a lock and read
 back when the form opens again, so nothing answered is lost to the PIN.
 
+The instruments' own text is shown as published, in English whatever the app's
+language (keys under "instrument.", see domain/measures.py); in another language a
+one-line note says why. The PHQ-9 and GAD-7 end with the published difficulty question:
+optional, never scored, kept and sent with the result.
+
 The BAM has more than one kind of answer (days, health, extent, yes/no) and item 7
 asks about each substance; its form skips item 5 when item 4 is 0 and item 7 when
-item 6 is 0, exactly as the paper form does (those answers count as 0). An item that
-is simply not answered yet is never stored as 0: the form cannot be saved until it is.
+item 6 is 0, exactly as the paper form does (those answers count as 0). It asks about
+the recall window of its schedule (`services.measures.measure_spec`: the past 7 days
+when weekly), said above the questions and in each one; a draft keeps the window it
+was started with. Heavy-drinking days above drinking days (item 5 over item 4) and a
+substance on more days than any drug (item 7 over item 6) are refused next to the item.
+An item that is simply not answered yet is never stored as 0: the form cannot be saved
+until it is.
 """
 
 from __future__ import annotations
@@ -25,16 +35,23 @@ from typing import Any
 import flet as ft
 
 from iop_companion.domain.measures import (
+    BAM_DRUG_DAYS_ITEM,
+    BAM_FORM_RECALL_DAYS,
     BAM_PROGRESS_ITEM,
+    BAM_RECALL_WINDOWS,
     BAM_SUBSCALE_KEYS,
+    BAM_SUBSTANCE_ITEM,
     BAM_SUBSTANCES,
     BamResult,
     ItemKind,
     MeasureId,
     MeasureItem,
     MeasureSpec,
+    bam_spec,
+    bam_subscale_max,
     bam_substance_key,
 )
+from iop_companion.i18n import DEFAULT_LOCALE
 from iop_companion.services.errors import SaveFailed
 from iop_companion.services.measures import (
     PHQ9_SAFETY_ITEM,
@@ -42,6 +59,7 @@ from iop_companion.services.measures import (
     MeasureNotSaved,
     MeasureOutcome,
     complete_measure,
+    measure_spec,
     phq9_item9_trigger,
 )
 from iop_companion.ui import kit
@@ -50,7 +68,6 @@ from iop_companion.ui.safety.crisis import SAFETY_PAGE, CrisisHelpCard, start_sa
 
 # BAM items 4 and 5: heavy-drinking days cannot outnumber drinking days.
 ALCOHOL_DAYS_ITEM, HEAVY_DRINKING_ITEM = 4, 5
-BAM_SUBSCALE_MAX = 24  # risk and protective: six items of 0-4
 
 # Answers: item number -> code; BAM item 7 -> {substance: code}.
 Answers = dict[int, int | dict[str, int]]
@@ -61,11 +78,35 @@ def draft_name(measure: MeasureId) -> str:
     return f"measure_{measure.value}"
 
 
-def draft_snapshot(answers: Answers, flag_raised: bool) -> dict[str, Any]:
-    """What a draft keeps, as JSON: item numbers become strings; only answered items."""
+def draft_snapshot(answers: Answers, flag_raised: bool, *, difficulty: int | None = None,
+                   recall_days: int | None = None) -> dict[str, Any]:
+    """What a draft keeps, as JSON: item numbers become strings; only answered items;
+    the difficulty answer when given; the BAM's recall window."""
     return {"answers": {str(number): (dict(value) if isinstance(value, dict) else value)
                         for number, value in answers.items()},
-            "flag_raised": bool(flag_raised)}
+            "flag_raised": bool(flag_raised),
+            "difficulty": difficulty,
+            "recall_days": recall_days}
+
+
+def difficulty_from_draft(spec: MeasureSpec, kept: object) -> int | None:
+    """The difficulty answer a draft kept, when it is a valid one for this measure."""
+    if spec.difficulty is None or not isinstance(kept, dict):
+        return None
+    value = kept.get("difficulty")
+    allowed = {option.value for option in spec.difficulty.options}
+    return value if _is_code(value, allowed) else None
+
+
+def form_spec(measure: MeasureId, current: MeasureSpec, kept: object) -> MeasureSpec:
+    """The questionnaire the form shows: `current` (from the schedule), except that a
+    BAM draft keeps the window it was started with: the answers are about that one. A
+    draft with answers but no window was begun before there was one: the form's 30 days."""
+    if measure is MeasureId.BAM and isinstance(kept, dict):
+        days = kept.get("recall_days", BAM_FORM_RECALL_DAYS if kept.get("answers") else None)
+        if _is_code(days, set(BAM_RECALL_WINDOWS)):
+            return bam_spec(days)
+    return current
 
 
 def _is_code(value: object, allowed: set[int]) -> bool:
@@ -132,6 +173,30 @@ def heavy_drinking_too_high(spec: MeasureSpec, answers: Answers) -> bool:
     return isinstance(alcohol, int) and isinstance(heavy, int) and alcohol > 0 and heavy > alcohol
 
 
+def substances_above_drug_days(spec: MeasureSpec, answers: Answers) -> set[str]:
+    """BAM item 7: the substances answered with more days than item 6 (days of any drug
+    use), which cannot be. Empty while item 6 is unanswered or 0 (item 7 is skipped)."""
+    if spec.id is not MeasureId.BAM:
+        return set()
+    any_drug, per_substance = answers.get(BAM_DRUG_DAYS_ITEM), answers.get(BAM_SUBSTANCE_ITEM)
+    if not isinstance(any_drug, int) or any_drug == 0 or not isinstance(per_substance, dict):
+        return set()
+    return {substance for substance, days in per_substance.items()
+            if isinstance(days, int) and days > any_drug}
+
+
+def refused(spec: MeasureSpec, answers: Answers) -> bool:
+    """Answers that contradict each other: the form says so next to the item and waits."""
+    return heavy_drinking_too_high(spec, answers) or bool(substances_above_drug_days(spec, answers))
+
+
+def item_text(t, spec: MeasureSpec, item: MeasureItem) -> str:
+    """An item's text; the BAM's timed items name the recall window ({days})."""
+    if spec.recall_days is not None:
+        return t(item.text_key, days=spec.recall_days)
+    return t(item.text_key)
+
+
 def answer_list(spec: MeasureSpec, answers: Answers) -> list[int | dict[str, int]]:
     """The answers in item order, items the form skipped as 0 (an empty mapping for
     item 7), as the paper form scores them. An item that is not answered and not
@@ -159,8 +224,17 @@ class _FormState:
 
     answers: Answers = field(default_factory=dict)
     flag_raised: bool = False
+    difficulty: int | None = None  # PHQ-9 / GAD-7: optional, unscored
     # Flet may run two taps' handlers on two threads: one flag per form, even then.
     flag_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _scheduled_spec(services, measure: MeasureId) -> MeasureSpec:
+    store = services.account.store
+    if store is None:  # not open without a store; the schedule's default, to be safe
+        return SELF_REPORT_MEASURES[measure] if measure is not MeasureId.BAM \
+            else bam_spec(min(BAM_RECALL_WINDOWS))
+    return measure_spec(store, measure)
 
 
 @ft.component
@@ -168,18 +242,28 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
     services = use_services()
     navigator = use_navigator()
     t = services.t
-    spec = SELF_REPORT_MEASURES[measure]
     form = draft_name(measure)
-    resumed = ft.use_memo(lambda: answers_from_draft(spec, services.drafts.resume(form)), [])
-    live = ft.use_ref(lambda: _FormState(dict(resumed[0]), resumed[1]))
-    answers, set_answers = ft.use_state(lambda: dict(resumed[0]))
-    flag_raised, set_flag_raised = ft.use_state(resumed[1])
+
+    def opened() -> tuple[MeasureSpec, Answers, bool, int | None]:
+        kept = services.drafts.resume(form)
+        spec = form_spec(measure, _scheduled_spec(services, measure), kept)
+        answers, flag_raised = answers_from_draft(spec, kept)
+        return spec, answers, flag_raised, difficulty_from_draft(spec, kept)
+
+    spec, resumed_answers, resumed_flag, resumed_difficulty = ft.use_memo(opened, [])
+    live = ft.use_ref(lambda: _FormState(dict(resumed_answers), resumed_flag,
+                                         resumed_difficulty))
+    answers, set_answers = ft.use_state(lambda: dict(resumed_answers))
+    difficulty, set_difficulty = ft.use_state(resumed_difficulty)
+    flag_raised, set_flag_raised = ft.use_state(resumed_flag)
     missing, set_missing = ft.use_state(False)
     save_error, set_save_error = ft.use_state(None)
     outcome, set_outcome = ft.use_state(None)
 
     def snapshot() -> dict[str, Any]:
-        return draft_snapshot(live.current.answers, live.current.flag_raised)
+        return draft_snapshot(live.current.answers, live.current.flag_raised,
+                              difficulty=live.current.difficulty,
+                              recall_days=spec.recall_days)
 
     def raise_flag_once() -> None:
         """PHQ-9 item 9 above 0: queue the flag now, once for this form (never waits
@@ -218,13 +302,17 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
         per_substance[substance] = int(value)
         changed({**live.current.answers, number: per_substance})
 
+    def answer_difficulty(value: str) -> None:
+        live.current.difficulty = int(value)
+        set_difficulty(int(value))
+
     def cancel() -> None:
         services.drafts.finish(form)
         navigator.back()
 
     def save() -> None:
         current = live.current.answers
-        if unanswered(spec, current) or heavy_drinking_too_high(spec, current):
+        if unanswered(spec, current) or refused(spec, current):
             set_missing(True)
             return
         store = services.account.store
@@ -245,7 +333,9 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
         try:
             done: MeasureOutcome = complete_measure(
                 store, measure, answer_list(spec, current), services.clock(),
-                flag_already_raised=live.current.flag_raised)
+                flag_already_raised=live.current.flag_raised,
+                difficulty=live.current.difficulty if spec.difficulty else None,
+                recall_days=spec.recall_days)
         except SaveFailed as error:
             kept = error.kept if isinstance(error, MeasureNotSaved) else None
             if kept is None:
@@ -272,6 +362,7 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
 
     skipped = skipped_items(spec, answers)
     open_items = unanswered(spec, answers)
+    too_many_days = substances_above_drug_days(spec, answers)
     questions: list[ft.Control] = []
     for item in spec.items:
         if item.number in skipped:
@@ -279,12 +370,13 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
                                       muted=True, size=13))
             continue
         if item.kind is ItemKind.SUBSTANCE_DAYS:
-            questions.append(_substance_question(t, item, answers.get(item.number),
-                                                 answer_substance, show_missing=missing))
+            questions.append(_substance_question(t, spec, item, answers.get(item.number),
+                                                 answer_substance, show_missing=missing,
+                                                 too_many_days=too_many_days))
         else:
             chosen = answers.get(item.number)
             questions.append(kit.choice_chips(
-                t("questionnaire.question", number=item.number, text=t(item.text_key)),
+                t("questionnaire.question", number=item.number, text=item_text(t, spec, item)),
                 [(str(o.value), t(o.label_key)) for o in item.options],
                 None if chosen is None else str(chosen),
                 lambda value, n=item.number: answer(n, value),
@@ -298,11 +390,24 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
             questions.append(CrisisHelpCard())
         if item.number == HEAVY_DRINKING_ITEM and heavy_drinking_too_high(spec, answers):
             questions.append(kit.message(t("questionnaire.error.more_than_alcohol_days")))
+    if spec.difficulty is not None:
+        # Printed unnumbered under the items on the published form; optional, unscored.
+        questions.append(kit.choice_chips(
+            t(spec.difficulty.text_key),
+            [(str(o.value), t(o.label_key)) for o in spec.difficulty.options],
+            None if difficulty is None else str(difficulty),
+            answer_difficulty, short_name=t("questionnaire.difficulty.short")))
+        questions.append(kit.body(t("questionnaire.difficulty.optional"), muted=True, size=13))
+    instructions = (t(spec.instructions_key, days=spec.recall_days)
+                    if spec.recall_days is not None else t(spec.instructions_key))
     return kit.screen(
         kit.heading(t(spec.title_key)),
-        kit.body(t(spec.instructions_key)),
+        # The instrument is in English in every language: say why, in the person's own.
+        *([kit.body(t("questionnaire.english_only"), muted=True, size=13)]
+          if services.translator.locale != DEFAULT_LOCALE else []),
+        kit.body(instructions),
         *([kit.body(t("questionnaire.draft.resumed"), muted=True, size=13)]
-          if resumed[0] else []),
+          if resumed_answers else []),
         *questions,
         kit.message(t("questionnaire.error.answer_all") if missing and open_items else None),
         kit.message(save_error),
@@ -311,12 +416,13 @@ def MeasureScreen(measure: MeasureId) -> ft.Control:
     )
 
 
-def _substance_question(t, item: MeasureItem, given: object, on_answer, *,
-                        show_missing: bool) -> ft.Control:
-    """BAM item 7: the same days question for each substance, each named for a screen reader."""
+def _substance_question(t, spec: MeasureSpec, item: MeasureItem, given: object, on_answer,
+                        *, show_missing: bool, too_many_days: set[str]) -> ft.Control:
+    """BAM item 7: the same days question for each substance, each named for a screen
+    reader; a substance on more days than item 6 says so right under it."""
     per_substance = given if isinstance(given, dict) else {}
     rows: list[ft.Control] = [ft.Text(t("questionnaire.question", number=item.number,
-                                        text=t(item.text_key)),
+                                        text=item_text(t, spec, item)),
                                       size=15, weight=ft.FontWeight.W_500)]
     for substance in BAM_SUBSTANCES:
         chosen = per_substance.get(substance)
@@ -329,6 +435,8 @@ def _substance_question(t, item: MeasureItem, given: object, on_answer, *,
             short_name=name.split(" (")[0]))
         if show_missing and chosen is None:
             rows.append(kit.message(t("checkin.error.choose_one")))
+        if substance in too_many_days:
+            rows.append(kit.message(t("questionnaire.error.more_than_drug_days")))
     return ft.Container(content=ft.Column(rows, spacing=12),
                         padding=ft.Padding.only(left=12),
                         border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)))
@@ -353,18 +461,22 @@ def MeasureResultView(spec: MeasureSpec, outcome: MeasureOutcome) -> ft.Control:
 
 
 def _bam_details(t, spec: MeasureSpec, result: BamResult) -> list[ft.Control]:
-    """The three subscales and item 17 in plain words: what each means, no grading."""
+    """The three subscales and item 17 in plain words: what each means, no grading.
+    The maxima are those of the window asked about (lower for a week)."""
     progress_item = spec.items[BAM_PROGRESS_ITEM - 1]
     progress_answer = next(t(o.label_key) for o in progress_item.options
                            if o.value == result.progress)
-    use_text = t("questionnaire.bam.use.some" if result.use else "questionnaire.bam.use.none")
+    highest = bam_subscale_max(result.recall_days)
+    use_text = (t("questionnaire.bam.use.some") if result.use
+                else t("questionnaire.bam.use.none", days=result.recall_days))
     return [
         kit.card(kit.subheading(t(BAM_SUBSCALE_KEYS["use"])), kit.body(use_text)),
         kit.card(kit.subheading(t(BAM_SUBSCALE_KEYS["protective"])),
                  kit.body(t("questionnaire.bam.protective", score=result.protective,
-                            max=BAM_SUBSCALE_MAX))),
+                            max=highest["protective"]))),
         kit.card(kit.subheading(t(BAM_SUBSCALE_KEYS["risk"])),
-                 kit.body(t("questionnaire.bam.risk", score=result.risk, max=BAM_SUBSCALE_MAX))),
+                 kit.body(t("questionnaire.bam.risk", score=result.risk,
+                            max=highest["risk"]))),
         kit.card(kit.subheading(t(BAM_SUBSCALE_KEYS["progress"])),
                  kit.body(t("questionnaire.bam.progress", answer=progress_answer.lower()))),
         kit.body(t("questionnaire.bam.talk")),

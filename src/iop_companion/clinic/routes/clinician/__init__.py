@@ -1,7 +1,8 @@
 """Routes for a signed-in clinician, one module per resource: their own clinic's safety
-alerts, the schedule published to participants' apps, disconnecting a participant's
-devices, the clinic's settings, treatment goals and the aftercare plan (written with the
-participant), discharge, homework, module assignments and consents.
+alerts, measure results with the clinic's own scores, the schedule published to
+participants' apps, disconnecting a participant's devices, the clinic's settings,
+treatment goals and the aftercare plan (written with the participant), discharge,
+homework, module assignments and consents.
 
 Each module builds its router with `common.clinician_router()`, which depends on
 `require_clinician`, so a route added later is protected even if its author forgets to
@@ -25,12 +26,14 @@ from iop_companion.clinic.routes.clinician import (
     discharge,
     goals,
     homework,
+    measures,
     modules,
     schedule,
 )
 
 _RESOURCES = (
     alerts,
+    measures,
     schedule,
     devices,
     clinic_settings,

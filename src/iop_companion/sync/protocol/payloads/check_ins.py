@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from iop_companion.sync.protocol.payloads.base import _ISO_TIMESTAMP_MAX, _StoredRecordPayload
 
@@ -50,3 +59,28 @@ class MeasureResultPayload(_StoredRecordPayload):
     # BAM item 7: days of use per substance (substance key -> 0..4 answer code).
     substances: dict[Annotated[str, Field(max_length=40)],
                      Annotated[StrictInt, Field(ge=0, le=4)]] = {}
+    # PHQ-9 / GAD-7: the unscored difficulty question, 0 "Not difficult at all" to
+    # 3 "Extremely difficult"; optional (left out or null: not answered, or an app from
+    # before it was asked).
+    difficulty: Annotated[StrictInt, Field(ge=0, le=3)] | None = None
+    # BAM: the days its questions asked about, 7 (weekly) or 30 (the form's own); left
+    # out by apps from before the weekly window, whose BAM asked about 30 days.
+    recall_days: Literal[7, 30] | None = None
+
+    @field_validator("recall_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: object) -> object:
+        # A Literal alone lets 7.0 through; like every other number here, strict.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise PydanticCustomError("recall_days", "must be 7 or 30")
+        return value
+
+    @model_validator(mode="after")
+    def _extras_belong_to_their_measure(self) -> MeasureResultPayload:
+        if self.difficulty is not None and self.measure == "bam":
+            raise PydanticCustomError("difficulty_not_asked",
+                                      "the BAM has no difficulty question")
+        if self.recall_days is not None and self.measure != "bam":
+            raise PydanticCustomError("recall_days_not_bam",
+                                      "only a BAM has a recall window to send")
+        return self
