@@ -249,6 +249,10 @@ def test_bad_feed_queries_get_a_clear_422(
         {"title": "x" * 121},
         {"title": "line\nbreak"},
         {"starts_at": "2026-03-06T10:00:00"},  # no time zone
+        # Outside 2000-2100; near year 1 or 9999 not even convertible to UTC.
+        {"starts_at": "0001-01-01T00:30:00+05:00", "ends_at": "0001-01-01T01:30:00+05:00"},
+        {"starts_at": "9999-12-31T22:00:00-05:00", "ends_at": "9999-12-31T23:00:00-05:00"},
+        {"starts_at": "1999-12-31T10:00:00+00:00", "ends_at": "1999-12-31T11:00:00+00:00"},
         {"ends_at": "2026-03-01T10:00:00+00:00"},  # before it starts
         {"telehealth": "yes"},
         {"participant_id": "not-a-uuid"},

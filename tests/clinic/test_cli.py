@@ -74,7 +74,8 @@ def test_serve_migrates_then_hands_uvicorn_an_importable_factory(
 
     ((args, kwargs),) = calls
     assert args == ("iop_companion.clinic.api:create_app_from_env",)
-    assert kwargs == {"factory": True, "host": "0.0.0.0", "port": 8123, "workers": 3}
+    assert kwargs == {"factory": True, "host": "0.0.0.0", "port": 8123, "workers": 3,
+                      "timeout_keep_alive": 5}
     assert os.environ[DATABASE_URL_ENV] == url
     assert "http://0.0.0.0:8123/api/v1" in capsys.readouterr().out
     assert "participants" in sa.inspect(create_clinic_engine(url)).get_table_names()

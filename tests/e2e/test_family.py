@@ -24,7 +24,7 @@ def test_family_member_joins_with_an_invite(page: Page, demo_app: RunningApp,
     fill(page, "Your first name", "Sam")
     fill(page, "Invite code", "ZZZZ-ZZZZ")
     button(page, "Join").click()
-    expect(text(page, "That invite code didn't work")).to_be_visible()
+    expect(text(page, "That invite code did not work")).to_be_visible()
     shot(page, screenshots, "20-family-invite")
     fill(page, "Invite code", demo_app.family_invite_code)
     button(page, "Join").click()

@@ -40,7 +40,7 @@ def test_first_run_enrols_sets_pin_and_lands_on_today(page: Page, demo_app: Runn
 
     fill(page, "Enrolment code", "ZZZZ-ZZZZ")
     button(page, "Connect").click()
-    expect(text(page, "That code didn't work")).to_be_visible()
+    expect(text(page, "That code did not work")).to_be_visible()
     fill(page, "Enrolment code", demo_app.enrolment_code)
     shot(page, screenshots, "03-connect-clinic")
     button(page, "Connect").click()

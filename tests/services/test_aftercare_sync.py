@@ -236,7 +236,7 @@ def test_a_plan_written_before_connecting_is_shared_when_the_clinic_has_none(
 
 def test_a_discharge_reaches_the_phone_and_stops_new_records(
         store: Store, enrolled: ClinicLink, clinician: Clinician,
-        server_clock: ServerClock, clinic_app: FastAPI) -> None:
+        server_clock: ServerClock, clinic_app: FastAPI, demo: DemoCredentials) -> None:
     save_aftercare_plan(store, {"continuing_care": "Weekly therapy"}, [SMART], server_clock.now)
     synced(enrolled, store)
     # Written in care, not yet sent when the clinic discharges: it still goes.
@@ -262,6 +262,7 @@ def test_a_discharge_reaches_the_phone_and_stops_new_records(
     # The plan written after discharge is the participant's own: an edit the clinic
     # still makes is added to it, not put over it.
     assert kept["id"] != SHARED_ID
+    clinician = Clinician(clinician.http, demo)  # two idle hours ended the session
     plan = clinician.plan()
     assert plan is not None
     assert clinician.write_plan(plan["version"], continuing_care=["Weekly therapy"],

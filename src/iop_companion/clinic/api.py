@@ -18,7 +18,7 @@ from iop_companion.clinic.db import (
 )
 from iop_companion.clinic.dependencies import ClinicServices
 from iop_companion.clinic.errors import install_error_handlers
-from iop_companion.clinic.limits import ConcurrencyLimit, RequestSizeLimit
+from iop_companion.clinic.limits import ConcurrencyLimit, RequestSizeLimit, SecurityHeaders
 from iop_companion.clinic.models import utc_now
 from iop_companion.clinic.routes import clinician, family, participant, public
 
@@ -66,12 +66,15 @@ def create_app(
         engine=engine, sessions=create_session_factory(engine), clock=clock
     )
     install_error_handlers(app)
+    # The last added runs first: headers on every answer, then the whole body read
+    # (size and time checked), and only then a wait for one of the working slots.
     app.add_middleware(ConcurrencyLimit, limit=concurrency_limit(engine))
     app.add_middleware(
         RequestSizeLimit,
         max_bytes=max_request_bytes,
         path_limits={PUSH_PATH: max(max_request_bytes, MAX_PUSH_REQUEST_BYTES)},
     )
+    app.add_middleware(SecurityHeaders)
     app.include_router(public.router, prefix=API_PREFIX)
     app.include_router(participant.router, prefix=API_PREFIX)
     app.include_router(family.router, prefix=API_PREFIX)

@@ -50,6 +50,12 @@ class AuditAction(StrEnum):
     HOMEWORK_WRITE = "clinician.homework.write"
     MODULE_ASSIGN = "clinician.module.assign"
     CONSENT_REVOKE = "consent.revoke"
+    THROTTLE_BLOCK = "throttle.block"  # too many failures: a key is blocked for a while
+    STAFF_LOCK_OUT = "staff.lock_out"  # a notice for the clinic's admin (see Staff.locked_out_at)
+    STAFF_SIGN_OUT = "staff.sign_out"
+    STAFF_SIGN_OUT_EVERYWHERE = "staff.sign_out_everywhere"
+    STAFF_DISABLE = "staff.disable"
+    STAFF_ENABLE = "staff.enable"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

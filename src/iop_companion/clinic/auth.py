@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
@@ -176,6 +176,13 @@ CurrentFamilyMember = Annotated[AuthenticatedFamilyMember, Depends(require_famil
 class AuthenticatedClinician:
     staff_id: uuid.UUID
     clinic_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+# A clinician's session ends after this long without a request (sliding), well before
+# its 12-hour lifetime when a workstation is left signed in.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+_IDLE_RECORD_STEP = timedelta(minutes=1)
 
 
 def require_clinician(
@@ -183,7 +190,8 @@ def require_clinician(
     db: DbSession,
     now: Now,
 ) -> AuthenticatedClinician:
-    """Resolve the bearer token to a clinician's unexpired, unrevoked session, or 401."""
+    """Resolve the bearer token to a clinician's unexpired, unrevoked, recently used
+    session of an account that is not disabled, or 401."""
     token = _usable(credentials)
     if token is None:
         raise _refuse(CLINICIAN_NOT_AUTHORISED_MESSAGE)
@@ -194,6 +202,10 @@ def require_clinician(
         reason = "session_revoked"
     elif session.expires_at <= now:
         reason = "session_expired"
+    elif (session.last_used_at or session.created_at) + SESSION_IDLE_TIMEOUT <= now:
+        reason = "session_idle"
+    elif session.staff.disabled:
+        reason = "staff_disabled"
     elif session.staff.role is not StaffRole.CLINICIAN:
         reason = "not_a_clinician"
     else:
@@ -203,7 +215,12 @@ def require_clinician(
             db, now, action=AuditAction.STAFF_AUTHENTICATE, record_type="staff_session",
             record_id=session.id if session else None, reason=reason or "unknown_token",
             message=CLINICIAN_NOT_AUTHORISED_MESSAGE)
-    return AuthenticatedClinician(staff_id=session.staff_id, clinic_id=session.staff.clinic_id)
+    if session.last_used_at is None or now - session.last_used_at >= _IDLE_RECORD_STEP:
+        # The idle timeout slides; writing at most once a minute spares the database.
+        session.last_used_at = now
+        db.commit()
+    return AuthenticatedClinician(staff_id=session.staff_id, clinic_id=session.staff.clinic_id,
+                                  session_id=session.id)
 
 
 CurrentClinician = Annotated[AuthenticatedClinician, Depends(require_clinician)]

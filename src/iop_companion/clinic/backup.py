@@ -14,6 +14,7 @@ never learn that what the clinic acknowledged after the copy is gone. Hence:
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -49,8 +50,9 @@ def backup_sqlite(database_url: str, destination: Path) -> str:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         raise ValueError("backup_sqlite needs a SQLite database file")
-    if destination.exists():
-        raise FileExistsError(destination)
+    # Created here, empty and private (0600), before SQLite writes a byte of it;
+    # O_EXCL: never over an existing file.
+    os.close(os.open(destination, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     source = sqlite3.connect(url.database)
     target = sqlite3.connect(destination)
     try:

@@ -1,4 +1,4 @@
-"""`iop-clinic`: run the clinic server, or seed the demo clinic.
+"""`iop-clinic`: run the clinic server, seed the demo clinic, or manage staff accounts.
 
 Usage::
 
@@ -6,12 +6,14 @@ Usage::
     iop-clinic demo  [--database-url URL]
     iop-clinic backup --to FILE [--database-url URL]   (SQLite; the copy gets a new epoch)
     iop-clinic new-epoch [--database-url URL]          (after restoring a backup made otherwise)
+    iop-clinic staff disable|enable EMAIL [--database-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from sqlalchemy import make_url
 
 from iop_companion.clinic.api import API_PREFIX, DATABASE_URL_ENV
 from iop_companion.clinic.backup import backup_sqlite, start_new_epoch
+from iop_companion.clinic.clinicians import set_staff_disabled
 from iop_companion.clinic.db import create_clinic_engine, create_session_factory, migrate_engine
 from iop_companion.clinic.demo import seed_demo
 from iop_companion.clinic.models import utc_now
@@ -43,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         epoch = start_new_epoch(database_url)
         print(f"New server epoch {epoch[:8]}...: apps will re-send what this copy lacks.")
         return 0
+    if arguments.command == "staff":
+        return _staff(database_url, arguments.action, arguments.email)
     return _demo(database_url)
 
 
@@ -69,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
         "new-epoch", help="after restoring a backup: make apps re-send what it lacks"
     )
     _add_database_option(restored)
+
+    staff = commands.add_parser(
+        "staff", help="disable a staff account (ending its sessions) or enable it again"
+    )
+    staff.add_argument("action", choices=("disable", "enable"))
+    staff.add_argument("email", help="the account's email address")
+    _add_database_option(staff)
     return parser
 
 
@@ -103,6 +115,11 @@ def _migrate(database_url: str) -> None:
         engine.dispose()
 
 
+# An idle kept-alive connection is closed after this; a body that is slow to arrive
+# is cut off by the app itself (clinic/limits.py, BODY_DEADLINE_SECONDS).
+KEEP_ALIVE_SECONDS = 5
+
+
 def _serve(database_url: str, host: str, port: int, workers: int) -> int:
     # Migrate once here, before any worker starts, so workers never race to create
     # tables (their own start-up migration then finds nothing to do).
@@ -111,7 +128,26 @@ def _serve(database_url: str, host: str, port: int, workers: int) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     print(f"IOP clinic server: http://{shown_host}:{port}{API_PREFIX}")
     print(f"Database: {_printable(database_url)}")
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    return 0
+
+
+def _staff(database_url: str, action: str, email: str) -> int:
+    engine = create_clinic_engine(database_url)
+    try:
+        migrate_engine(engine)
+        with create_session_factory(engine).begin() as session:
+            staff = set_staff_disabled(session, email, action == "disable", utc_now())
+    finally:
+        engine.dispose()
+    if staff is None:
+        print(f"No staff account has the email {email!r}.", file=sys.stderr)
+        return 1
+    if action == "disable":
+        print(f"Disabled {staff.email}: its sessions have ended and it cannot sign in.")
+    else:
+        print(f"Enabled {staff.email}: it can sign in again (any lock-out is cleared).")
     return 0
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from iop_companion.clinic import throttle
 from iop_companion.clinic.audit import (
+    ANONYMOUS,
     AuditAction,
     commit_failure,
     record_audit,
@@ -25,6 +27,7 @@ from iop_companion.clinic.audit import (
 from iop_companion.clinic.credentials import digest, hash_password, new_staff_token, verify_password
 from iop_companion.clinic.models import (
     Alert,
+    AuditOutcome,
     Participant,
     Staff,
     StaffRole,
@@ -51,22 +54,35 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password")
 
 
-def sign_in(db: Session, email: str, password: str, now: datetime) -> IssuedStaffSession:
-    """Check a clinician's credentials and open a session; audits success and failure."""
+def sign_in(db: Session, email: str, password: str, now: datetime,
+            address: str | None = None) -> IssuedStaffSession:
+    """Check a clinician's credentials and open a session; audits success and failure.
+
+    Raises Throttled (before checking anything) while the client's address, everyone,
+    or the email typed is blocked after too many failures, and SignInRefused.
+    """
+    per_address = throttle.address_key("sign_in", address, throttle.SIGN_IN_PER_ADDRESS)
+    everyone = throttle.global_key("sign_in", throttle.SIGN_IN_GLOBAL)
+    account = throttle.account_key(email)
+    throttle.check(db, [per_address, everyone, account], now)
     staff = db.scalar(select(Staff).where(Staff.email == email.strip().lower()))
     password_ok = verify_password(staff.password_hash if staff else _dummy_hash(), password)
     if staff is None:
         reason: str | None = "unknown_email"
     elif not password_ok:
         reason = "wrong_password"
+    elif staff.disabled:
+        reason = "staff_disabled"
     elif staff.role is not StaffRole.CLINICIAN:
         reason = "not_a_clinician"
     else:
         reason = None
     if staff is None or reason is not None:
+        _count_failure(db, [per_address, everyone], account, staff, now)
         commit_failure(db, at=now, action=AuditAction.STAFF_SIGN_IN, record_type="staff",
                        record_id=staff.id if staff else None, reason=reason or "unknown_email")
         raise SignInRefused()
+    throttle.clear(db, account)
     token = new_staff_token()
     session = StaffSession(
         id=uuid.uuid4(),
@@ -86,6 +102,49 @@ def sign_in(db: Session, email: str, password: str, now: datetime) -> IssuedStaf
     )
     db.commit()
     return IssuedStaffSession(token=token, expires_at=session.expires_at)
+
+
+def _count_failure(db: Session, keys: list[throttle.Key], account: throttle.Key,
+                   staff: Staff | None, now: datetime) -> None:
+    """Count a failed sign-in; a lock of a real account is flagged on it and audited,
+    so that the clinic's admin sees it (in the caller's transaction)."""
+    for key in keys:
+        if throttle.record_failure(db, key, now):
+            record_audit(db, at=now, actor=ANONYMOUS, action=AuditAction.THROTTLE_BLOCK,
+                         outcome=AuditOutcome.FAILURE, reason=":".join(key.name.split(":")[:2]))
+    if throttle.record_failure(db, account, now) and staff is not None:
+        staff.locked_out_at = now
+        record_audit(db, at=now, actor=ANONYMOUS, action=AuditAction.STAFF_LOCK_OUT,
+                     outcome=AuditOutcome.FAILURE, record_type="staff", record_id=staff.id,
+                     reason="repeated_wrong_passwords")
+
+
+def revoke_staff_sessions(db: Session, staff_id: uuid.UUID, now: datetime) -> int:
+    """End every live session of the account (in the caller's transaction); how many."""
+    result = db.execute(update(StaffSession)
+                        .where(StaffSession.staff_id == staff_id,
+                               StaffSession.revoked_at.is_(None))
+                        .values(revoked_at=now)
+                        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0))
+
+
+def set_staff_disabled(db: Session, email: str, disabled: bool, now: datetime) -> Staff | None:
+    """Disable (ending every session) or enable a staff account, audited; None if no such
+    email. Enabling also clears the lock-out notice and the email's failure count."""
+    staff = db.scalar(select(Staff).where(Staff.email == email.strip().lower()))
+    if staff is None:
+        return None
+    staff.disabled = disabled
+    if disabled:
+        revoke_staff_sessions(db, staff.id, now)
+    else:
+        staff.locked_out_at = None
+        throttle.clear(db, throttle.account_key(email))
+    record_audit(db, at=now, actor="cli",
+                 action=AuditAction.STAFF_DISABLE if disabled else AuditAction.STAFF_ENABLE,
+                 record_type="staff", record_id=staff.id)
+    return staff
 
 
 def clinic_alert(db: Session, clinic_id: uuid.UUID, alert_id: uuid.UUID) -> Alert | None:

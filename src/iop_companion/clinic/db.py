@@ -6,6 +6,7 @@ Any SQLAlchemy URL works; SQLite is the default for demos and PostgreSQL
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ def _create_sqlite_engine(url: URL) -> Engine:
         options["poolclass"] = StaticPool  # one shared connection, or each would be a new DB
     else:
         options.update(POOL_OPTIONS)
+        private_file(Path(str(url.database)))
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
@@ -71,6 +73,26 @@ def _create_sqlite_engine(url: URL) -> Engine:
         cursor.close()
 
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Make sure the file at `path` exists and only its owner can read or write it (0600).
+
+    The clinic database holds health data: created here first, it never exists
+    world-readable, and SQLite gives its -wal and -shm files the same mode. An
+    existing file is narrowed to 0600 too.
+    """
+    if str(path).startswith("file:"):
+        return  # a SQLite URI: left as it is
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return
+    except FileNotFoundError:
+        return  # no such folder: SQLite will say so
+    os.close(descriptor)
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

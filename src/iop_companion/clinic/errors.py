@@ -16,6 +16,20 @@ from iop_companion.sync.protocol import describe_validation_errors
 logger = logging.getLogger(__name__)
 
 TOO_LARGE_DETAIL = "The request is too large for the clinic server."
+SLOW_BODY_DETAIL = "The request took too long to arrive. Please try again."
+BUSY_DETAIL = "The clinic server is busy. Please try again in a moment."
+
+# On every response (clinic/limits.py adds them; the 500 below carries its own, since
+# Starlette answers it outside the app's middleware). Responses hold health data, so
+# nothing may cache them. HSTS tells browsers to use HTTPS for this host from now on:
+# it is harmless on plain http://localhost, because browsers ignore the header on a
+# response that did not come over HTTPS, and the phone app's HTTP client ignores it.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=31536000",
+    "Referrer-Policy": "no-referrer",
+}
 
 _FRIENDLIER_DETAIL = {
     status.HTTP_404_NOT_FOUND: "There is nothing at this address on the clinic server.",
@@ -55,4 +69,5 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(
         {"detail": "Something went wrong on the clinic server. Please try again later."},
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        headers=SECURITY_HEADERS,
     )

@@ -139,6 +139,11 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, PHC string
     role: Mapped[StaffRole] = mapped_column(_enum_column(StaffRole))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # Checked on every request: a disabled account neither signs in nor uses its sessions.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Set when repeated wrong passwords locked the account: a notice for the clinic's admin
+    # (with an audit entry); cleared by `iop-clinic staff enable`.
+    locked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Participant(Base):
@@ -431,8 +436,22 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The last request it opened (sliding idle timeout); None: not used since sign-in.
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     staff: Mapped[Staff] = relationship(lazy="joined", innerjoin=True)
+
+
+class ThrottleCounter(Base):
+    """Recent failures under one key (a client address, an email digest, or everyone),
+    kept in the database so that every worker sees the same count (clinic/throttle.py)."""
+
+    __tablename__ = "throttle_counters"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class DeviceTokenKind(StrEnum):

@@ -36,7 +36,7 @@ from iop_companion.sync.protocol import (
     PushResult,
     RecordKind,
     canonical_json,
-    payload_problem,
+    record_problem,
 )
 
 CHANGED_CONTENT_REASON = (
@@ -80,7 +80,7 @@ def _push_one(
     record: PushRecord,
     now: datetime,
 ) -> PushResult:
-    problem = payload_problem(record.kind, record.payload)
+    problem = record_problem(record)  # the payload, and the device's time
     if problem is not None:
         return _answer(db, device_id, record, now, PushOutcome.REJECTED, problem, None, "rejected")
     sha = content_sha256(record)

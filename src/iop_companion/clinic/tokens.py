@@ -24,7 +24,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from iop_companion.clinic.credentials import digest, new_device_token
-from iop_companion.clinic.models import Device, DeviceToken, DeviceTokenKind
+from iop_companion.clinic.models import Device, DeviceToken, DeviceTokenKind, Participant
 
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 # A phone left unused for half a year must be connected again at the clinic.
@@ -55,6 +55,21 @@ class AccessRefused(Exception):
 
 
 ACCESS_EXPIRED = "access_expired"
+DISCHARGE_GRACE_OVER = "discharge_grace_over"
+# A discharged participant's devices keep working (safety flags only) for this long
+# after the discharge date, then get 401 like a revoked device.
+DISCHARGE_GRACE = timedelta(days=30)
+
+
+def discharge_grace_over(participant: Participant, now: datetime) -> bool:
+    discharged_on = participant.discharged_on
+    return discharged_on is not None and now.date() >= discharged_on + DISCHARGE_GRACE
+
+
+def is_discharged(participant: Participant, now: datetime) -> bool:
+    """Past the discharge day (server time): what the phone wrote in care, sent on the day
+    itself, is still taken; a discharge dated later has not happened yet."""
+    return participant.discharged_on is not None and participant.discharged_on < now.date()
 
 
 def issue_tokens(db: Session, device_id: uuid.UUID, now: datetime,
@@ -100,6 +115,8 @@ def exchange_refresh_token(db: Session, refresh_token: str, now: datetime) -> tu
     device = row.device
     if device.revoked_at is not None:
         raise RefreshRefused("device_revoked", device.id)
+    if discharge_grace_over(device.participant, now):
+        raise RefreshRefused(DISCHARGE_GRACE_OVER, device.id)
     if row.retired_at is not None:
         # A pair we took to be lost did arrive somewhere: two holders.
         device.revoked_at = now
@@ -163,6 +180,8 @@ def device_for_access_token(db: Session, access_token: str, now: datetime) -> De
         raise AccessRefused("unknown_token")
     if row.device.revoked_at is not None:
         raise AccessRefused("device_revoked", row.device_id)
+    if discharge_grace_over(row.device.participant, now):
+        raise AccessRefused(DISCHARGE_GRACE_OVER, row.device_id)
     if row.retired_at is not None:
         raise AccessRefused("retired_token", row.device_id)
     if row.expires_at <= now:

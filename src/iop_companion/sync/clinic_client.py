@@ -83,8 +83,10 @@ class ClinicUnreachable(ClinicError):
 
 
 class InvalidCode(ClinicError):
+    # The clinic answers alike for unknown, used and expired codes (so that guessing
+    # learns nothing): the message names all three.
     default_message = (
-        "That code didn't work. It may have a typo or may already have been used. "
+        "That code did not work: it may be mistyped, used or expired. "
         "Check it, or ask your clinic for a new one."
     )
 
@@ -114,8 +116,11 @@ class AccessTokenExpired(NotAuthorised):
 # The family app's wording: a family member deals with the person who invited them,
 # not with the clinic, and invite codes live for days rather than minutes.
 INVALID_INVITE_MESSAGE = (
-    "That invite code didn't work. It may have a typo or may already have been used. "
+    "That invite code did not work: it may be mistyped, used or expired. "
     "Check it, or ask the person who invited you for a new one."
+)
+TOO_MANY_TRIES_MESSAGE = (
+    "Too many codes that did not work were tried. Please wait a few minutes and try again."
 )
 EXPIRED_INVITE_MESSAGE = (
     "That invite code has expired or is no longer valid. "
@@ -172,7 +177,8 @@ class ClinicClient:
             "/enrolments",
             EnrolmentResponse,
             json=request.model_dump(mode="json"),
-            refusals={401: InvalidCode, 410: ExpiredCode},
+            refusals={401: InvalidCode, 410: ExpiredCode,
+                      429: (ClinicError, TOO_MANY_TRIES_MESSAGE)},
         )
 
     def refresh_tokens(self, refresh_token: str) -> TokenPair:
@@ -210,7 +216,8 @@ class ClinicClient:
     def join_family(self, code: str, display_name: str) -> FamilyJoinResponse:
         """Join as a family member with an invite code; the reply holds the family token.
 
-        Raises InvalidCode (unknown or used code), ExpiredCode (expired or withdrawn),
+        Raises InvalidCode (unknown, used, expired or withdrawn code: the clinic does
+        not say which), ExpiredCode (from clinics that still say so),
         or another ClinicError.
         """
         try:
@@ -225,6 +232,7 @@ class ClinicClient:
             refusals={
                 401: (InvalidCode, INVALID_INVITE_MESSAGE),
                 410: (ExpiredCode, EXPIRED_INVITE_MESSAGE),
+                429: (ClinicError, TOO_MANY_TRIES_MESSAGE),
             },
         )
 

@@ -6,6 +6,8 @@ protected even if its author forgets to ask for the device.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -14,9 +16,11 @@ from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
 from iop_companion.clinic.auth import CurrentDevice, require_device
 from iop_companion.clinic.changes import changes_for_participant
 from iop_companion.clinic.dependencies import DbSession, Now
+from iop_companion.clinic.models import AuditOutcome
 from iop_companion.clinic.records import push_records
 from iop_companion.clinic.schedule import sessions_for_participant
 from iop_companion.clinic.sequence import server_epoch
+from iop_companion.clinic.tokens import is_discharged
 from iop_companion.clinic.wire import participant_profile, scheduled_session
 from iop_companion.sync.protocol import (
     DEFAULT_CHANGES_PAGE,
@@ -25,8 +29,12 @@ from iop_companion.sync.protocol import (
     ChangesResponse,
     ErrorBody,
     ParticipantProfile,
+    PushOutcome,
+    PushRecord,
     PushRequest,
     PushResponse,
+    PushResult,
+    RecordKind,
     ScheduleResponse,
 )
 
@@ -82,10 +90,36 @@ def push(body: PushRequest, device: CurrentDevice, db: DbSession, now: Now) -> P
     """
     participant_id = device.participant.id
     epoch = server_epoch(db)
-    results = push_records(
-        db, participant_id=participant_id, device_id=device.device_id, records=body.records, now=now
-    )
+    if not is_discharged(device.participant, now):
+        results = push_records(db, participant_id=participant_id, device_id=device.device_id,
+                               records=body.records, now=now)
+        return PushResponse(results=results, server_epoch=epoch)
+    # After the discharge day the clinic takes only safety flags; the rest is refused
+    # per record.
+    results = [
+        push_records(db, participant_id=participant_id, device_id=device.device_id,
+                     records=[record], now=now)[0]
+        if record.kind is RecordKind.SAFETY_FLAG
+        else _refused_after_discharge(db, device.device_id, record, now)
+        for record in body.records
+    ]
     return PushResponse(results=results, server_epoch=epoch)
+
+
+DISCHARGED_REASON = (
+    "You have been discharged from the program, so the clinic no longer receives this kind "
+    "of record. It stays on your phone. Safety requests still reach the clinic."
+)
+
+
+def _refused_after_discharge(db: DbSession, device_id: uuid.UUID, record: PushRecord,
+                             now: datetime) -> PushResult:
+    record_audit(db, at=now, actor=device_actor(device_id), action=AuditAction.RECORD_PUSH,
+                 outcome=AuditOutcome.FAILURE, record_type="participant_record",
+                 record_id=record.id, reason="participant_discharged")
+    db.commit()
+    return PushResult(id=record.id, version=record.version, outcome=PushOutcome.REJECTED,
+                      reason=DISCHARGED_REASON)
 
 
 _CHANGES_QUERY = frozenset({"after", "limit"})

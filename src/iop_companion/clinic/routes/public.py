@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from iop_companion.clinic import throttle
 from iop_companion.clinic.audit import (
     ANONYMOUS,
     AuditAction,
@@ -19,21 +20,10 @@ from iop_companion.clinic.audit import (
 )
 from iop_companion.clinic.clinicians import SignInRefused, sign_in
 from iop_companion.clinic.dependencies import DbSession, Now
-from iop_companion.clinic.enrolment import (
-    CodeAlreadyUsed,
-    CodeExpired,
-    EnrolmentRefused,
-    UnknownCode,
-    redeem_enrolment_code,
-)
-from iop_companion.clinic.family import (
-    InviteAlreadyUsed,
-    InviteExpired,
-    InviteRefused,
-    InviteWithdrawn,
-    UnknownInvite,
-    redeem_family_invite,
-)
+from iop_companion.clinic.enrolment import EnrolmentRefused, redeem_enrolment_code
+from iop_companion.clinic.family import InviteRefused, redeem_family_invite
+from iop_companion.clinic.models import AuditOutcome
+from iop_companion.clinic.throttle import Throttled
 from iop_companion.clinic.tokens import RefreshRefused, exchange_refresh_token
 from iop_companion.clinic.wire import clinic_profile
 from iop_companion.sync.protocol import (
@@ -67,52 +57,47 @@ REFRESH_REFUSED_MESSAGE = (
 # One message for a wrong email and a wrong password: it must not say which accounts exist.
 SIGN_IN_REFUSED_MESSAGE = "That email and password do not match an account. Please try again."
 
-_REFUSALS: dict[type[EnrolmentRefused], tuple[int, str]] = {
-    UnknownCode: (
-        status.HTTP_401_UNAUTHORIZED,
-        "This code was not recognised. Check it and try again, or ask your clinic for a new one.",
-    ),
-    CodeAlreadyUsed: (
-        status.HTTP_401_UNAUTHORIZED,
-        "This code has already been used. Each code works once; ask your clinic for a new one.",
-    ),
-    CodeExpired: (
-        status.HTTP_410_GONE,
-        "This code has expired. Codes work for 15 minutes; ask your clinic for a new one.",
-    ),
-}
+# One answer for an unknown, used, expired or withdrawn code: a guesser learns nothing
+# about which codes exist (the reason is in the audit log).
+CODE_REFUSED_MESSAGE = (
+    "That code did not work: it may be mistyped, used or expired. "
+    "Check it, or ask your clinic for a new one."
+)
+INVITE_REFUSED_MESSAGE = (
+    "That invite code did not work: it may be mistyped, used or expired. "
+    "Check it, or ask the person who invited you for a new one."
+)
+# One answer whichever throttle (this address, everyone, this account) is blocking.
+THROTTLED_MESSAGE = "Too many attempts that did not work. Please wait a while and try again."
 
-_INVITE_REFUSALS: dict[type[InviteRefused], tuple[int, str]] = {
-    UnknownInvite: (
-        status.HTTP_401_UNAUTHORIZED,
-        (
-            "This invite code was not recognised. Check it and try again, "
-            "or ask the person who invited you for a new one."
-        ),
-    ),
-    InviteAlreadyUsed: (
-        status.HTTP_401_UNAUTHORIZED,
-        (
-            "This invite code has already been used. Each code works once; "
-            "ask the person who invited you for a new one."
-        ),
-    ),
-    InviteExpired: (
-        status.HTTP_410_GONE,
-        (
-            "This invite code has expired. Invite codes work for 7 days; "
-            "ask the person who invited you for a new one."
-        ),
-    ),
-    # Worded like expiry on purpose: the invitee need not learn that sharing was withdrawn.
-    InviteWithdrawn: (
-        status.HTTP_410_GONE,
-        "This invite code is no longer valid. Ask the person who invited you for a new one.",
-    ),
-}
+
+def _throttled(throttled: Throttled) -> HTTPException:
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, THROTTLED_MESSAGE,
+                         headers={"Retry-After": str(throttled.retry_after)})
+
+
+def _client_address(request: Request) -> str | None:
+    # The connecting address; behind a reverse proxy, run uvicorn with
+    # --proxy-headers/--forwarded-allow-ips so that this is the client's own.
+    return request.client.host if request.client else None
+
+
+def _code_keys(kind: str, request: Request) -> list[throttle.Key]:
+    return [throttle.address_key(kind, _client_address(request), throttle.CODE_PER_ADDRESS),
+            throttle.global_key(kind, throttle.CODE_GLOBAL)]
+
+
+def _count_code_failure(db: DbSession, keys: list[throttle.Key], now: Now) -> None:
+    """Count a wrong code under each key, in the caller's transaction."""
+    for key in keys:
+        if throttle.record_failure(db, key, now):
+            record_audit(db, at=now, actor=ANONYMOUS, action=AuditAction.THROTTLE_BLOCK,
+                         outcome=AuditOutcome.FAILURE,
+                         reason=":".join(key.name.split(":")[:2]))
+
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 410, 413, 422)
+    code: {"model": ErrorBody} for code in (401, 413, 422, 429)
 }
 
 
@@ -128,16 +113,27 @@ def health(db: DbSession) -> HealthResponse:
 
 
 @router.post("/enrolments", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
-def enrol_device(body: EnrolmentRequest, db: DbSession, now: Now) -> EnrolmentResponse:
+def enrol_device(body: EnrolmentRequest, request: Request, db: DbSession,
+                 now: Now) -> EnrolmentResponse:
+    """Trade a single-use enrolment code for the device's first tokens.
+
+    401 with one message for any code that does not work (unknown, used, expired);
+    429 with Retry-After after too many of them, from this address or from everyone.
+    """
+    keys = _code_keys("enrolment", request)
+    try:
+        throttle.check(db, keys, now)
+    except Throttled as throttled:
+        raise _throttled(throttled) from None
     try:
         enrolment = redeem_enrolment_code(db, body.code, body.device_label, now)
     except EnrolmentRefused as refusal:
         db.rollback()
+        _count_code_failure(db, keys, now)
         commit_failure(db, at=now, action=AuditAction.ENROLMENT_CREATE,
                        record_type="enrolment_code", record_id=refusal.code_id,
                        reason=refusal.reason)
-        status_code, message = _REFUSALS[type(refusal)]
-        raise HTTPException(status_code, message) from None
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, CODE_REFUSED_MESSAGE) from None
 
     participant = enrolment.participant
     record_audit(
@@ -197,17 +193,27 @@ def refresh_device_tokens(body: TokenRefreshRequest, db: DbSession, now: Now) ->
 
 
 @router.post("/family/join", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
-def join_family(body: FamilyJoinRequest, db: DbSession, now: Now) -> FamilyJoinResponse:
-    """Trade a participant's invite code for a family token (sees shared education only)."""
+def join_family(body: FamilyJoinRequest, request: Request, db: DbSession,
+                now: Now) -> FamilyJoinResponse:
+    """Trade a participant's invite code for a family token (sees shared education only).
+
+    401 with one message for any code that does not work (unknown, used, expired,
+    withdrawn); 429 with Retry-After after too many of them.
+    """
+    keys = _code_keys("family_join", request)
+    try:
+        throttle.check(db, keys, now)
+    except Throttled as throttled:
+        raise _throttled(throttled) from None
     try:
         joined = redeem_family_invite(db, body.code, body.display_name, now)
     except InviteRefused as refusal:
         db.rollback()
+        _count_code_failure(db, keys, now)
         commit_failure(db, at=now, action=AuditAction.FAMILY_JOIN,
                        record_type="family_invite", record_id=refusal.invite_id,
                        reason=refusal.reason)
-        status_code, message = _INVITE_REFUSALS[type(refusal)]
-        raise HTTPException(status_code, message) from None
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, INVITE_REFUSED_MESSAGE) from None
 
     actor = family_actor(joined.member.id)
     record_audit(
@@ -241,11 +247,16 @@ def join_family(body: FamilyJoinRequest, db: DbSession, now: Now) -> FamilyJoinR
 
 @router.post("/clinician/sessions", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 def clinician_sign_in(
-    body: ClinicianSignInRequest, db: DbSession, now: Now
+    body: ClinicianSignInRequest, request: Request, db: DbSession, now: Now
 ) -> ClinicianSessionResponse:
-    """Sign a clinician in; the access token lasts 12 hours. Failures are audited."""
+    """Sign a clinician in; the access token lasts 12 hours, and ends after 30 minutes
+    unused. Failures are audited. 429 with Retry-After after too many failures (from this
+    address, from everyone, or for this email: 5 wrong passwords lock the account for
+    15 minutes, doubling with each further one, and flag it for the clinic's admin)."""
     try:
-        issued = sign_in(db, body.email, body.password, now)
+        issued = sign_in(db, body.email, body.password, now, _client_address(request))
+    except Throttled as throttled:
+        raise _throttled(throttled) from None
     except SignInRefused:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

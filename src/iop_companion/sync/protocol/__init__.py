@@ -159,6 +159,7 @@ from iop_companion.sync.protocol.push import (
     RecordKind,
     canonical_json,
     payload_problem,
+    record_problem,
 )
 
 __all__ = [
@@ -283,4 +284,5 @@ __all__ = [
     "normalise_enrolment_code",
     "normalise_invite_code",
     "payload_problem",
+    "record_problem",
 ]

@@ -26,6 +26,7 @@ from iop_companion.sync.protocol.common import (
     _CONTROL_CHARACTERS,
     PrintableLine,
     PrintableText,
+    SaneDatetime,
     _Request,
     _Response,
 )
@@ -135,8 +136,8 @@ class SessionDetails(_Request):
 
     kind: SessionKind
     title: _SessionText
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: SaneDatetime
+    ends_at: SaneDatetime
     location: Annotated[str, Field(min_length=1, max_length=200)]
     telehealth: StrictBool = False
     facilitator: _SessionText

@@ -9,16 +9,45 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 PROTOCOL_VERSION = 1
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Also the bidirectional embeddings, overrides and isolates, which can make text show
+# in another order than it reads ("Trojan Source"). The marks (U+200E, U+200F) that
+# right-to-left writing needs stay allowed.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x1f\\x7f{_BIDI_CONTROLS}]")
 # Multi-line text may keep its line breaks and tabs; nothing else invisible.
-_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_EXCEPT_LINES = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f{_BIDI_CONTROLS}]")
+
+# Times outside these are refused: nothing real happens then, and a zone-aware time
+# near year 1 or 9999 cannot even be turned into UTC (it used to end in a 500).
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+TIME_RANGE_MESSAGE = "must be a time between 2000 and 2100"
+
+
+def time_in_range(value: datetime) -> bool:
+    """Whether a zone-aware `value` lies between EARLIEST_TIME and LATEST_TIME."""
+    try:
+        return EARLIEST_TIME <= value.astimezone(UTC) < LATEST_TIME
+    except OverflowError:
+        return False
+
+
+def _sane_time(value: datetime) -> datetime:
+    if not time_in_range(value):
+        raise PydanticCustomError("time_range", TIME_RANGE_MESSAGE)
+    return value
+
+
+# A zone-aware time in the sane range (request fields; answered with 422 otherwise).
+SaneDatetime = Annotated[AwareDatetime, AfterValidator(_sane_time)]
 
 
 def _printable_line(value: str) -> str:

@@ -16,7 +16,13 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from iop_companion.sync.protocol.common import _Request, _Response, describe_validation_errors
+from iop_companion.sync.protocol.common import (
+    TIME_RANGE_MESSAGE,
+    _Request,
+    _Response,
+    describe_validation_errors,
+    time_in_range,
+)
 from iop_companion.sync.protocol.payloads.assignments import (
     HomeworkDonePayload,
     ModuleReadPayload,
@@ -71,7 +77,9 @@ class PushRecord(_Request):
     version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)]
     # The version this edit replaces (None for version 1).
     replaces_version: Annotated[int, Field(ge=1, le=MAX_RECORD_VERSION)] | None
-    created_at: AwareDatetime  # device clock: recorded, never trusted for ordering
+    # Device clock: recorded, never trusted for ordering. A time outside 2000-2100 is
+    # refused per record (`record_problem`), not for the whole batch.
+    created_at: AwareDatetime
     priority: Annotated[int, Field(ge=0, le=100)] = 0  # safety flags use 100
     payload: dict[str, Any]
 
@@ -139,6 +147,13 @@ def canonical_json(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
+
+
+def record_problem(record: PushRecord) -> str | None:
+    """Why the pushed `record` cannot be stored as it is, for people; None if it can."""
+    if not time_in_range(record.created_at):
+        return f"'created_at' {TIME_RANGE_MESSAGE}."
+    return payload_problem(record.kind, record.payload)
 
 
 def payload_problem(kind: RecordKind, payload: Mapping[str, Any]) -> str | None:

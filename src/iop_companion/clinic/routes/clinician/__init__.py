@@ -2,7 +2,7 @@
 alerts, measure results with the clinic's own scores, the schedule published to
 participants' apps, disconnecting a participant's devices, the clinic's settings,
 treatment goals and the aftercare plan (written with the participant), discharge,
-homework, module assignments and consents.
+homework, module assignments, consents, and signing out.
 
 Each module builds its router with `common.clinician_router()`, which depends on
 `require_clinician`, so a route added later is protected even if its author forgets to
@@ -29,6 +29,7 @@ from iop_companion.clinic.routes.clinician import (
     measures,
     modules,
     schedule,
+    sessions,
 )
 
 _RESOURCES = (
@@ -43,6 +44,7 @@ _RESOURCES = (
     homework,
     modules,
     consents,
+    sessions,
 )
 
 router = APIRouter()

@@ -7,6 +7,7 @@ from uuid import UUID, uuid5
 
 from pydantic import Field, StrictBool, StrictStr, field_validator
 
+from iop_companion.sync.protocol.common import PrintableLine, PrintableText
 from iop_companion.sync.protocol.payloads.base import (
     _iso_date_text,
     _StoredRecordPayload,
@@ -34,13 +35,13 @@ class HomeworkDonePayload(_AssignmentAnswer):
     again, or saying it is not done after all, is a new version)."""
 
     done: StrictBool = True
-    note: Annotated[StrictStr, Field(max_length=1000)] = ""
+    note: Annotated[StrictStr, Field(max_length=1000), PrintableText] = ""
 
 
 class ModuleReadPayload(_AssignmentAnswer):
     """The participant read an assigned module."""
 
-    module_id: Annotated[StrictStr, Field(max_length=64)]
+    module_id: Annotated[StrictStr, Field(max_length=64), PrintableLine]
 
 
 _ASSIGNMENT_ANSWER_NAMESPACE = UUID("0f6f0c1e-3a52-4b8e-9a57-6f1d2c7b8e41")

@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
+from iop_companion.sync.protocol.common import TIME_RANGE_MESSAGE, time_in_range
+
 
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -57,4 +59,6 @@ class _StoredRecordPayload(_Payload):
                 raise PydanticCustomError("iso_timestamp", "must be an ISO 8601 time") from None
             if moment.utcoffset() is None:
                 raise PydanticCustomError("iso_timestamp", "must include a timezone") from None
+            if not time_in_range(moment):
+                raise PydanticCustomError("time_range", TIME_RANGE_MESSAGE)
         return value

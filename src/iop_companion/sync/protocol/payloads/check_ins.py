@@ -19,9 +19,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from iop_companion.sync.protocol.common import PrintableLine, PrintableText
 from iop_companion.sync.protocol.payloads.base import _ISO_TIMESTAMP_MAX, _StoredRecordPayload
 
-ShortList = Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=120)]],
+ShortList = Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=120),
+                                     PrintableLine]],
                       Field(max_length=30)]
 
 
@@ -35,8 +37,8 @@ class CheckInPayload(_StoredRecordPayload):
     sleep_quality: Literal["poor", "fair", "good"]
     medications: Literal["yes", "no", "not_applicable"]
     used_since_last: StrictBool
-    substance: Annotated[StrictStr, Field(max_length=120)] | None = None
-    note: Annotated[StrictStr, Field(max_length=2000)] = ""
+    substance: Annotated[StrictStr, Field(max_length=120), PrintableLine] | None = None
+    note: Annotated[StrictStr, Field(max_length=2000), PrintableText] = ""
     thoughts_of_self_harm: StrictBool = False
     # Chosen from the participant's own relapse-prevention plan (or typed on the day).
     triggers: ShortList = []
@@ -47,17 +49,18 @@ class CheckInPayload(_StoredRecordPayload):
 class MeasureResultPayload(_StoredRecordPayload):
     """A completed PHQ-9, GAD-7 or BAM: the answers and the score the app computed.
 
-    The clinic re-scores from the answers; the app's total is kept to spot a mismatch.
+    The clinic scores the answers again with the same domain functions
+    (clinic/measures.py) and keeps the app's total beside its own to mark a mismatch.
     """
 
     measure: Literal["phq9", "gad7", "bam"]
     answers: Annotated[list[Annotated[StrictInt, Field(ge=0, le=30)]],
                        Field(min_length=1, max_length=17)]
     total: Annotated[StrictInt, Field(ge=0, le=200)] | None = None
-    band: Annotated[StrictStr, Field(max_length=40)] | None = None
+    band: Annotated[StrictStr, Field(max_length=40), PrintableLine] | None = None
     completed_at: Annotated[StrictStr, Field(max_length=_ISO_TIMESTAMP_MAX)]
     # BAM item 7: days of use per substance (substance key -> 0..4 answer code).
-    substances: dict[Annotated[str, Field(max_length=40)],
+    substances: dict[Annotated[str, Field(max_length=40), PrintableLine],
                      Annotated[StrictInt, Field(ge=0, le=4)]] = {}
     # PHQ-9 / GAD-7: the unscored difficulty question, 0 "Not difficult at all" to
     # 3 "Extremely difficult"; optional (left out or null: not answered, or an app from

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
+from iop_companion.sync.protocol.common import PrintableLine, PrintableText
 from iop_companion.sync.protocol.payloads.base import (
     _iso_date_text,
     _Payload,
@@ -25,15 +26,15 @@ GOAL_RATING_MAX = 10
 
 
 class GoalStep(_Payload):
-    text: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    text: Annotated[StrictStr, Field(min_length=1, max_length=200), PrintableLine]
     done: StrictBool = False
 
 
 class TreatmentGoalPayload(_StoredRecordPayload):
     """One goal agreed with the therapist (or set by the participant), in small steps."""
 
-    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
-    why_it_matters: Annotated[StrictStr, Field(max_length=1000)] = ""
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200), PrintableLine]
+    why_it_matters: Annotated[StrictStr, Field(max_length=1000), PrintableText] = ""
     steps: Annotated[list[GoalStep], Field(max_length=MAX_GOAL_STEPS)] = []
     status: Literal["active", "achieved", "set_aside"] = "active"
 
@@ -47,7 +48,7 @@ class GoalRatingPayload(_StoredRecordPayload):
     goal_id: Annotated[StrictStr, Field(max_length=64)]
     week_of: Annotated[StrictStr, Field(max_length=10)]  # ISO date of that week's Monday
     rating: Annotated[StrictInt, Field(ge=0, le=GOAL_RATING_MAX)]
-    note: Annotated[StrictStr, Field(max_length=500)] = ""
+    note: Annotated[StrictStr, Field(max_length=500), PrintableText] = ""
 
     @field_validator("goal_id")
     @classmethod

@@ -13,13 +13,15 @@ from uuid import UUID, uuid5
 from pydantic import Field, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
+from iop_companion.sync.protocol.common import PrintableLine, PrintableText
 from iop_companion.sync.protocol.payloads.base import (
     _iso_date_text,
     _Payload,
     _StoredRecordPayload,
 )
 
-ListItem = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+# Like the clinic's own plan items (clinician.py): one line of printable text.
+ListItem = Annotated[StrictStr, Field(min_length=1, max_length=500), PrintableLine]
 
 ItemList = Annotated[list[ListItem], Field(max_length=30)]
 
@@ -46,17 +48,17 @@ class SafetyPlanPayload(_StoredRecordPayload):
     people_to_ask: ItemList = []
     professionals: ItemList = []
     safe_environment: ItemList = []
-    most_important: Annotated[StrictStr, Field(max_length=1000)] = ""
+    most_important: Annotated[StrictStr, Field(max_length=1000), PrintableText] = ""
 
 
 class LapseReviewPayload(_StoredRecordPayload):
     """A guided look back after a reported use: what happened and what comes next."""
 
     happened_on: Annotated[StrictStr, Field(max_length=10)]  # ISO date, the device's day
-    what_happened: Annotated[StrictStr, Field(max_length=2000)] = ""
-    what_helped: Annotated[StrictStr, Field(max_length=2000)] = ""
-    do_differently: Annotated[StrictStr, Field(max_length=2000)] = ""
-    who_i_will_tell: Annotated[StrictStr, Field(max_length=500)] = ""
+    what_happened: Annotated[StrictStr, Field(max_length=2000), PrintableText] = ""
+    what_helped: Annotated[StrictStr, Field(max_length=2000), PrintableText] = ""
+    do_differently: Annotated[StrictStr, Field(max_length=2000), PrintableText] = ""
+    who_i_will_tell: Annotated[StrictStr, Field(max_length=500), PrintableText] = ""
 
     @field_validator("happened_on")
     @classmethod
@@ -71,10 +73,10 @@ _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 class SupportMeeting(_Payload):
     """A support-group meeting the participant means to go to after the program."""
 
-    name: Annotated[StrictStr, Field(min_length=1, max_length=120)]
+    name: Annotated[StrictStr, Field(min_length=1, max_length=120), PrintableLine]
     weekday: Weekday
     time: Annotated[StrictStr, Field(max_length=5)]  # 24-hour "HH:MM", local time
-    place: Annotated[StrictStr, Field(max_length=200)] = ""
+    place: Annotated[StrictStr, Field(max_length=200), PrintableLine] = ""
 
     @field_validator("time")
     @classmethod
