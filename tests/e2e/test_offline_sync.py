@@ -37,12 +37,12 @@ def test_a_check_in_written_offline_reaches_the_clinic_when_it_returns(
     reveal(page, button(page, "Medicines: Yes")).click()
     reveal(page, button(page, "Use since last check-in: No")).click()
     reveal(page, button(page, "Thoughts of self-harm: Yes")).click()
-    reveal(page, button(page, "Save check-in")).click()
-    # The safety flow shows at once, offline too.
+    # The safety flow shows at once, offline too, over the check-in.
     expect(text(page, "You are not alone")).to_be_visible()
     expect(button(page, "Call 988")).to_be_visible()
 
     button(page, "Back").click()
+    reveal(page, button(page, "Save check-in")).click()
     button(page, "Settings").click()
     expect(reveal(page, text(page, "Entries waiting to be sent to your clinic: 2"))).to_be_visible()
     reveal(page, button(page, "Sync now")).click()

@@ -37,6 +37,11 @@ class Drafts:
     store: Callable[[], Store | None]
     _open: dict[str, Snapshot] = field(default_factory=dict)
 
+    @property
+    def has_open_forms(self) -> bool:
+        """Whether a form is on screen (or under the page on top) right now."""
+        return bool(self._open)
+
     def keep(self, form: str, snapshot: Snapshot) -> None:
         """While `form` is on screen, `snapshot()` says what it holds right now."""
         self._open[form] = snapshot

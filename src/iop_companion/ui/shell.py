@@ -258,7 +258,11 @@ def Shell(services: AppServices) -> ft.Control:
     def keep_before_lock(store) -> None:
         # Whatever locks the app (idle, leaving it, a call from the safety screen):
         # forms in progress are written encrypted, and the crisis copies refreshed.
-        services.drafts.flush(store, open_pages.current)
+        # The pages come back after the PIN only when a form was in progress or help
+        # was on screen; otherwise the app opens on Today as usual.
+        pages = open_pages.current
+        in_progress = services.drafts.has_open_forms or (pages and pages[-1] == "safety_flow")
+        services.drafts.flush(store, pages if in_progress else [])
         services.locked_help.before_lock(store, in_grace=services.account.in_crisis_grace)
 
     def end_grace() -> None:
