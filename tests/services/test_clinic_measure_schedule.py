@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from iop_companion.clinic.demo import DemoCredentials
 from iop_companion.domain.measures import MeasureId
@@ -15,7 +14,7 @@ from iop_companion.services.clinic_link import ClinicLink, LinkState
 from iop_companion.services.measures import complete_measure, measures_due
 from iop_companion.store import Store, Vault
 from iop_companion.sync.clinic_client import ClinicClient
-from tests.sync.sync_testing import ServerClock
+from tests.sync.sync_testing import ServerClock, signed_in_staff
 
 NOT_AT_ALL = [0] * 9
 
@@ -23,15 +22,6 @@ NOT_AT_ALL = [0] * 9
 @pytest.fixture
 def store(vault: Vault) -> Store:
     return vault.create("2468")
-
-
-def _staff(clinic_app: FastAPI, demo: DemoCredentials) -> tuple[TestClient, dict[str, str]]:
-    http = TestClient(clinic_app, base_url="http://localhost")
-    signed_in = http.post("/api/v1/clinician/sessions",
-                          json={"email": demo.clinician_email,
-                                "password": demo.clinician_password})
-    assert signed_in.status_code == 201, signed_in.text
-    return http, {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
 
 
 def test_the_clinics_phq9_interval_decides_when_it_is_due_again(
@@ -48,7 +38,7 @@ def test_the_clinics_phq9_interval_decides_when_it_is_due_again(
         return due.next_due - due.last_completed
 
     assert phq9_next_due() == timedelta(days=14)  # the default
-    http, staff = _staff(clinic_app, demo)
+    http, staff = signed_in_staff(clinic_app, demo)
     with http:
         answer = http.put("/api/v1/clinician/clinic/measure-schedule",
                           json={"phq9": 28}, headers=staff)

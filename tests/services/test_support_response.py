@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from iop_companion.clinic.demo import DEMO_SUPPORT_RESPONSE_HOURS, DemoCredentials
 from iop_companion.services.clinic_link import PROFILE_KEY, ClinicLink, LinkState
 from iop_companion.services.support_response import clinic_response_hours
 from iop_companion.store import Store, Vault
 from iop_companion.sync.clinic_client import ClinicClient
-from tests.sync.sync_testing import ServerClock
+from tests.sync.sync_testing import ServerClock, signed_in_staff
 
 SUPPORT_RESPONSE = "/api/v1/clinician/clinic/support-response"
 
@@ -22,15 +21,6 @@ SUPPORT_RESPONSE = "/api/v1/clinician/clinic/support-response"
 @pytest.fixture
 def store(vault: Vault) -> Store:
     return vault.create("2468")
-
-
-def _staff(clinic_app: FastAPI, demo: DemoCredentials) -> tuple[TestClient, dict[str, str]]:
-    http = TestClient(clinic_app, base_url="http://localhost")
-    signed_in = http.post("/api/v1/clinician/sessions",
-                          json={"email": demo.clinician_email,
-                                "password": demo.clinician_password})
-    assert signed_in.status_code == 201, signed_in.text
-    return http, {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
 
 
 def test_the_clinics_stated_time_reaches_the_app_and_follows_its_changes(
@@ -41,7 +31,7 @@ def test_the_clinics_stated_time_reaches_the_app_and_follows_its_changes(
     assert link.enrol(store, demo.enrolment_code).ok
     assert link.sync(store).state is LinkState.UP_TO_DATE
     assert clinic_response_hours(store) == DEMO_SUPPORT_RESPONSE_HOURS == 4
-    http, staff = _staff(clinic_app, demo)
+    http, staff = signed_in_staff(clinic_app, demo)
     with http:
         assert http.put(SUPPORT_RESPONSE, json={"hours": 24},
                         headers=staff).status_code == 200
