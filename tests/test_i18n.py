@@ -8,7 +8,7 @@ from string import Formatter
 
 import pytest
 
-from iop_companion.i18n import DEFAULT_LOCALE, Translator
+from iop_companion.i18n import DEFAULT_LOCALE, Translator, locale_files
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES_DIR = ROOT / "assets" / "locales"
@@ -28,8 +28,17 @@ def fields(template: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(template) if name is not None}
 
 
-EN = load_strict(LOCALES_DIR / "en.json")
-ES = load_strict(LOCALES_DIR / "es.json")
+def load_language(code: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in locale_files(LOCALES_DIR, code):
+        strings = load_strict(path)
+        assert not set(strings) & set(merged), f"{path} repeats keys of another file"
+        merged.update(strings)
+    return merged
+
+
+EN = load_language("en")
+ES = load_language("es")
 
 
 def write_locales(folder: Path, **locales: dict) -> Path:
@@ -174,3 +183,21 @@ def test_english_translator_formats_real_strings():
     assert t.t("help.call", number="988") == "Call 988"
     assert t.t("date.long", weekday="Tuesday", month="March", day=10) == "Tuesday, March 10"
     assert t.t("definitely.not.a.key") == "definitely.not.a.key"
+
+
+def test_feature_files_merge_into_their_language(tmp_path):
+    write_locales(tmp_path, en={"a": "A"}, xx={"a": "Ah"})
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "feature.json").write_text(json.dumps({"b": "B"}), encoding="utf-8")
+    translator = Translator(tmp_path)
+    assert translator.t("b") == "B"
+    assert translator.available_locales() == ["en", "xx"]
+    assert translator.missing_keys("xx") == {"b"}
+
+
+def test_a_key_in_two_files_of_a_language_is_refused(tmp_path):
+    write_locales(tmp_path, en={"a": "A"})
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "feature.json").write_text(json.dumps({"a": "again"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="'a'"):
+        Translator(tmp_path)

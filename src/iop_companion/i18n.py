@@ -1,8 +1,10 @@
 """The translation layer: every string a person sees goes through `Translator.t`.
 
-Locale files are flat JSON objects under `assets/locales/<code>.json`. A key missing
-from the chosen locale falls back to English, so a partly translated language still
-shows a complete, readable app.
+A language is a flat JSON object in `assets/locales/<code>.json`, plus any number of
+feature files `assets/locales/<code>/<feature>.json` merged into it (so features add
+their strings without all editing one file); a key defined in two of a language's
+files is an error. A key missing from the chosen locale falls back to English, so a
+partly translated language still shows a complete, readable app.
 
 Keys under `ENGLISH_ONLY_PREFIX` are the published text of validated questionnaires
 (domain/measures.py): they are resolved in English whatever the language, because a
@@ -19,6 +21,32 @@ DEFAULT_LOCALE = "en"
 ENGLISH_ONLY_PREFIX = "instrument."
 
 
+def locale_files(locales_dir: Path, code: str) -> list[Path]:
+    """The files that make up language `code`: its main file, then its feature files."""
+    return [locales_dir / f"{code}.json", *sorted((locales_dir / code).glob("*.json"))]
+
+
+def load_locale_file(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as handle:
+        data = json.load(handle)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(f"Locale file {path.name} must be a flat object of strings.")
+    return data
+
+
+def load_locale(locales_dir: Path, code: str) -> dict[str, str]:
+    """Every string of language `code`, merged from its files."""
+    merged: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in locale_files(locales_dir, code):
+        for key, text in load_locale_file(path).items():
+            if key in merged:
+                raise ValueError(f"Locale key {key!r} is in both {origin[key]} and {path}.")
+            merged[key] = text
+            origin[key] = path
+    return merged
+
+
 class Translator:
     def __init__(self, locales_dir: Path, locale: str = DEFAULT_LOCALE) -> None:
         self._locales_dir = locales_dir
@@ -28,12 +56,7 @@ class Translator:
         self.set_locale(locale)
 
     def _load(self, code: str) -> dict[str, str]:
-        path = self._locales_dir / f"{code}.json"
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise ValueError(f"Locale file {path.name} must be a flat object of strings.")
-        return data
+        return load_locale(self._locales_dir, code)
 
     def available_locales(self) -> list[str]:
         return sorted(p.stem for p in self._locales_dir.glob("*.json"))

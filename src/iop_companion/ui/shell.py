@@ -27,12 +27,10 @@ from iop_companion.ui.learn.reader import ModuleScreen
 from iop_companion.ui.learn.view import LearnScreen
 from iop_companion.ui.lock.view import LockScreen
 from iop_companion.ui.measures.view import MeasureScreen
-from iop_companion.ui.onboarding.views import (
-    ConnectClinicScreen,
-    FamilyInviteScreen,
-    SetPinScreen,
-    WelcomeScreen,
-)
+from iop_companion.ui.onboarding.clinic import ConnectClinicScreen
+from iop_companion.ui.onboarding.family import FamilyInviteScreen
+from iop_companion.ui.onboarding.pin import SetPinScreen
+from iop_companion.ui.onboarding.welcome import WelcomeScreen
 from iop_companion.ui.people.view import PeopleScreen, PersonEditScreen
 from iop_companion.ui.practice.view import PracticeScreen
 from iop_companion.ui.recovery.view import (
