@@ -36,7 +36,7 @@ from tests.e2e.driver import (
     tab,
 )
 
-PIN = "2468"
+PIN = "482913"
 
 
 def semantics_on(page) -> None:
@@ -96,6 +96,7 @@ def main() -> None:
             [
                 str(bin_dir / "iop-companion"),
                 "--web",
+                "--demo",
                 "--port",
                 str(app_port),
                 "--data-dir",

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from iop_companion.store import KdfParams, StoreError, Vault
 
-PIN = "2468"
+PIN = "482913"
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 LOW_KDF = KdfParams(n=2**4)
 

@@ -77,7 +77,7 @@ def main() -> None:
         app = create_app(f"sqlite:///{Path(folder) / 'clinic.sqlite3'}", clock=server_clock)
         with app.state.clinic.sessions.begin() as session:
             demo = seed_demo(session, server_clock.now)
-        store = Vault(Path(folder) / "phone", kdf=KdfParams(n=2**10)).create("2468")
+        store = Vault(Path(folder) / "phone", kdf=KdfParams(n=2**10)).create("482913")
         with TestClient(app, base_url="http://localhost") as server:
             network = FaultyNetwork(server, lambda request: dice.choice(FAULTS))
             with httpx.Client(transport=network) as http:

@@ -97,7 +97,7 @@ def test_app_paths_creates_data_dir_and_finds_assets(tmp_path, fake_platformdirs
     assert target.is_dir()
     assert not fake_platformdirs.target.exists()
     assert result.store_dir == target.resolve() / "store"
-    assert result.demo_clinic_db == target.resolve() / "demo-clinic" / "clinic.sqlite3"
+    assert result.built_in_clinic_file == result.assets_dir / "clinic.json"
     assert result.locales_dir == result.assets_dir / "locales"
     assert result.crisis_dir == result.assets_dir / "crisis"
     assert (result.locales_dir / "en.json").is_file()

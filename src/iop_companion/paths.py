@@ -39,9 +39,16 @@ class AppPaths:
         return self.data_dir / "store"
 
     @property
-    def demo_clinic_db(self) -> Path:
-        """The embedded demo clinic's SQLite database."""
-        return self.data_dir / "demo-clinic" / "clinic.sqlite3"
+    def old_demo_clinic_dir(self) -> Path:
+        """Where versions before `--demo` kept the built-in demo clinic's database (in
+        the clear): removed at start, nothing writes there any more."""
+        return self.data_dir / "demo-clinic"
+
+    @property
+    def built_in_clinic_file(self) -> Path:
+        """Optional: a phone build made for one clinic names it here
+        (`{"clinic_url": "https://..."}`), so the app asks only for the code."""
+        return self.assets_dir / "clinic.json"
 
     @property
     def locales_dir(self) -> Path:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from iop_companion.clinic.credentials import digest, verify_password
+from iop_companion.clinic.credentials import session_code_digest, verify_password
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID, DemoCredentials, seed_demo
 from iop_companion.clinic.models import (
     Clinic,
@@ -77,7 +77,33 @@ def test_seeding_twice_creates_the_clinic_once_and_a_fresh_code_each_time(
         assert CODE_PATTERN.match(credentials.enrolment_code)
         assert CODE_PATTERN.match(credentials.family_invite_code)
     assert first.clinician_email == second.clinician_email
-    assert first.clinician_password == second.clinician_password
+    # A new clinician password each time; only the newest one opens the account.
+    passwords = [c.clinician_password for c in (first, second, third)]
+    assert len(set(passwords)) == 3 and all(len(p) >= 16 for p in passwords)
+    with sessions() as session:
+        staff = session.scalars(sa.select(Staff)).one()
+    assert verify_password(staff.password_hash, third.clinician_password)
+    assert not verify_password(staff.password_hash, first.clinician_password)
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(
+    client: TestClient, sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    first = _seed(sessions, clock.now)
+    signed_in = client.post("/api/v1/clinician/sessions", json={
+        "email": first.clinician_email, "password": first.clinician_password})
+    assert signed_in.status_code == 201, signed_in.text
+    headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    assert client.get("/api/v1/clinician/alerts", headers=headers).status_code == 200
+
+    second = _seed(sessions, clock.now)
+    assert client.get("/api/v1/clinician/alerts", headers=headers).status_code == 401
+    refused = client.post("/api/v1/clinician/sessions", json={
+        "email": first.clinician_email, "password": first.clinician_password})
+    assert refused.status_code == 401
+    again = client.post("/api/v1/clinician/sessions", json={
+        "email": second.clinician_email, "password": second.clinician_password})
+    assert again.status_code == 201, again.text
 
 
 def test_the_demo_code_enrols_alex_at_the_demo_clinic(
@@ -235,8 +261,9 @@ def test_each_seeding_invites_sam_for_seven_days_with_an_education_consent(
     credentials = _seed(sessions, clock.now)
     canonical = credentials.family_invite_code.replace("-", "")
     with sessions() as session:
+        code_hash = session_code_digest(session, canonical)
         invite = session.scalars(
-            sa.select(FamilyInvite).where(FamilyInvite.code_hash == digest(canonical))
+            sa.select(FamilyInvite).where(FamilyInvite.code_hash == code_hash)
         ).one()
         consent = session.scalars(sa.select(Consent).where(Consent.invite_id == invite.id)).one()
     assert (invite.participant_id, invite.recipient_name) == (DEMO_PARTICIPANT_ID, "Sam")

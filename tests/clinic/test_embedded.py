@@ -10,7 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from iop_companion.clinic.embedded import EmbeddedClinic, start_embedded_clinic
+from iop_companion.clinic.embedded import (
+    EmbeddedClinic,
+    start_embedded_clinic,
+    start_temporary_demo_clinic,
+)
 from iop_companion.sync.clinic_client import ClinicClient
 
 
@@ -71,5 +75,33 @@ def test_restarting_on_the_same_file_keeps_devices_and_issues_a_new_code(tmp_pat
         assert second.credentials.family_invite_code != first.credentials.family_invite_code
         with ClinicClient(second.url) as client:
             assert client.profile(token).display_name == "Alex"
+    finally:
+        second.stop()
+
+
+def test_the_demo_clinic_for_one_run_lives_in_a_private_folder_removed_at_stop() -> None:
+    clinic = start_temporary_demo_clinic()
+    folder = clinic.temporary_folder
+    try:
+        assert folder is not None and (folder / "clinic.sqlite3").exists()
+        assert folder.stat().st_mode & 0o077 == 0  # only this user can look inside
+        assert httpx.get(f"{clinic.url}/api/v1/health").status_code == 200
+    finally:
+        clinic.stop()
+    assert not folder.exists()
+    clinic.stop()  # a second stop is harmless
+
+
+def test_each_run_is_a_new_clinic_with_a_new_clinician_password() -> None:
+    first = start_temporary_demo_clinic()
+    first.stop()
+    second = start_temporary_demo_clinic()
+    try:
+        assert second.temporary_folder != first.temporary_folder
+        assert second.credentials.clinician_password != first.credentials.clinician_password
+        signed_in = httpx.post(f"{second.url}/api/v1/clinician/sessions", json={
+            "email": second.credentials.clinician_email,
+            "password": second.credentials.clinician_password})
+        assert signed_in.status_code == 201, signed_in.text
     finally:
         second.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from iop_companion.clinic.credentials import SECRET_ENV, server_secret
 from iop_companion.clinic.enrolment import issue_enrolment_code
 from iop_companion.clinic.models import AuditEntry, Device, DeviceToken, EnrolmentCode
 from iop_companion.clinic.routes.public import CODE_REFUSED_MESSAGE
@@ -65,14 +67,36 @@ def test_a_valid_code_enrols_the_device(
     assert profile.status_code == 200
 
 
-def test_codes_are_stored_hashed(records: Records, sessions: sessionmaker[Session]) -> None:
+def test_codes_are_stored_as_hmac_under_the_server_secret(
+    records: Records, sessions: sessionmaker[Session], database_url: str
+) -> None:
     participant = records.participant(records.clinic())
     code = records.code(participant)
     canonical = code.replace("-", "")
     with sessions() as session:
         stored = session.scalars(sa.select(EnrolmentCode)).one()
-    assert stored.code_hash == hashlib.sha256(canonical.encode()).hexdigest()
+    # Not the plain SHA-256 a stolen database could be searched with (2^40 codes)...
+    assert stored.code_hash != hashlib.sha256(canonical.encode()).hexdigest()
+    # ...but HMAC-SHA256 under the secret kept outside the database.
+    secret = server_secret(database_url)
+    assert stored.code_hash == hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
     assert canonical not in repr(vars(stored))
+
+
+def test_a_changed_server_secret_makes_codes_already_given_out_fail(
+    client: TestClient, records: Records, monkeypatch: pytest.MonkeyPatch,
+    sessions: sessionmaker[Session],
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, "a" * 64)
+    code = records.code(records.participant(records.clinic()))
+    monkeypatch.setenv(SECRET_ENV, "b" * 64)
+
+    response = client.post(ENROLMENTS, json={"code": code, "device_label": "phone"})
+
+    assert response.status_code == 401
+    assert _audit(sessions, "enrolment.create")[-1].reason == "unknown_code"
+    monkeypatch.setenv(SECRET_ENV, "a" * 64)
+    assert client.post(ENROLMENTS, json={"code": code, "device_label": "p"}).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""Family members: single-use invites, a family token, and access that lasts only with consent."""
+"""Family members: single-use invites, a family token, and access that lasts only with consent.
+
+(The participant's answer about who joined, which comes before anything is shared, is
+in test_family_confirmation.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from iop_companion.clinic.family import INVITE_LIFETIME, issue_family_invite
+from iop_companion.clinic.credentials import session_code_digest
+from iop_companion.clinic.family import CONSENT_LIFETIME, INVITE_LIFETIME, issue_family_invite
 from iop_companion.clinic.models import (
     AuditEntry,
     Consent,
@@ -22,6 +26,7 @@ from iop_companion.clinic.models import (
 from iop_companion.clinic.routes.public import INVITE_REFUSED_MESSAGE
 from iop_companion.sync.protocol import ConsentScope, FamilyJoinResponse, FamilySharedResponse
 from tests.clinic.clinic_testing import FakeClock, Records, bearer
+from tests.clinic.family_testing import push_answer
 
 JOIN = "/api/v1/family/join"
 SHARED = "/api/v1/family/shared"
@@ -42,8 +47,17 @@ def sam(records: Records) -> Participant:
 
 
 @pytest.fixture
-def family_token(records: Records, sam: Participant, join: Callable[..., str]) -> str:
-    return join(records.invite(sam, "Riley"), "Riley")
+def family_token(
+    records: Records, sam: Participant, join: Callable[..., str], enrol: Callable[..., str],
+    client: TestClient,
+) -> str:
+    """Riley's token, once Sam has confirmed it is Riley who joined."""
+    token = join(records.invite(sam, "Riley"), "Riley")
+    sams_phone = enrol(records.code(sam))
+    result = push_answer(client, sams_phone, records.family_member_id(token), True,
+                         records.clock.now)
+    assert result["outcome"] == "stored", result
+    return token
 
 
 # ------------------------------------------------------------------------------ joining
@@ -72,10 +86,15 @@ def test_an_invite_makes_a_family_member_bound_to_the_consent(
         consent = session.scalars(sa.select(Consent)).one()
     assert member.id == joined.family_member_id
     assert member.participant_id == sam.id
-    # Only the digests are stored, never the token or the code themselves.
+    # Only digests are stored, never the token or the code themselves: the 256-bit
+    # token's SHA-256, the 40-bit code's HMAC under the server secret (not its SHA-256).
     assert member.token_hash == hashlib.sha256(joined.family_token.encode()).hexdigest()
-    assert invite.code_hash == hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    canonical = code.replace("-", "")
+    assert invite.code_hash != hashlib.sha256(canonical.encode()).hexdigest()
+    with sessions() as session:
+        assert invite.code_hash == session_code_digest(session, canonical)
     assert invite.recipient_name == "Riley"
+    assert member.display_name == "Riley (sister)"  # the name the joiner typed
     assert invite.used_at is not None
     # The consent records who, what, why, since when, and that it is in force.
     assert (consent.participant_id, consent.invite_id, consent.family_member_id) == (
@@ -87,6 +106,10 @@ def test_an_invite_makes_a_family_member_bound_to_the_consent(
     assert consent.purpose
     assert consent.granted_at == invite.created_at
     assert consent.revoked_at is None
+    # A year by default; and nothing is shared until Sam confirms who joined.
+    assert consent.expires_at == consent.granted_at + CONSENT_LIFETIME
+    assert (consent.confirmed_at, consent.rejected_at) == (None, None)
+    assert joined.status == "awaiting_confirmation"
 
     (join_entry,) = _audit(sessions, "family.join")
     assert (join_entry.actor, join_entry.outcome.value, join_entry.record_id) == (
@@ -230,7 +253,7 @@ def test_audit_entries_never_hold_the_invite_code_or_the_token(
     assert body["family_token"] not in dumped
 
 
-def test_invites_cannot_outlive_seven_days_or_lack_a_recipient_or_purpose(
+def test_invites_cannot_outlive_seven_days_consents_a_year_or_lack_a_recipient_or_purpose(
     records: Records, sam: Participant, sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
     attempts: list[dict[str, object]] = [
@@ -240,6 +263,8 @@ def test_invites_cannot_outlive_seven_days_or_lack_a_recipient_or_purpose(
         {"recipient_name": "Riley", "purpose": ""},
         {"recipient_name": "Riley", "purpose": "p", "scopes": ()},
         {"recipient_name": "Riley", "purpose": "p", "consent_expires_at": clock.now},
+        {"recipient_name": "Riley", "purpose": "p",
+         "consent_expires_at": clock.now + CONSENT_LIFETIME + timedelta(seconds=1)},
     ]
     for attempt in attempts:
         with sessions() as session, pytest.raises(ValueError):
@@ -258,26 +283,30 @@ def test_shared_shows_the_participants_first_name_clinic_and_modules(
     shared = FamilySharedResponse.model_validate(response.json())
     assert shared.participant_first_name == "Sam"
     assert shared.clinic.name == "Northside Clinic"
+    assert shared.status == "shared"
     assert shared.modules == []  # none published yet
     (entry,) = _audit(sessions, "family.shared.read")
     with sessions() as session:
         consent_id = session.scalars(sa.select(Consent.id)).one()
-    assert (entry.actor, entry.record_type, entry.record_id) == (
+    assert (entry.actor, entry.record_type, entry.record_id, entry.reason) == (
         f"family:{records.family_member_id(family_token)}",
         "consent",
         str(consent_id),
+        None,
     )
 
 
 def test_each_family_member_sees_only_their_own_participant(
-    client: TestClient, records: Records, join: Callable[..., str]
+    client: TestClient, records: Records, join: Callable[..., str], enrol: Callable[..., str]
 ) -> None:
     clinic = records.clinic()
     sam, riley = records.participant(clinic, "Sam"), records.participant(clinic, "Riley")
     for participant, expected in ((sam, "Sam"), (riley, "Riley")):
         token = join(records.invite(participant, "Family"))
+        push_answer(client, enrol(records.code(participant)), records.family_member_id(token),
+                    True, records.clock.now)
         body = client.get(SHARED, headers=bearer(token)).json()
-        assert body["participant_first_name"] == expected
+        assert (body["participant_first_name"], body["status"]) == (expected, "shared")
 
 
 def test_shared_needs_a_family_token(client: TestClient) -> None:
@@ -338,7 +367,28 @@ def test_a_consent_with_an_expiry_date_lapses_by_itself(
     clock.advance(timedelta(days=30) - timedelta(seconds=1))
     assert client.get(SHARED, headers=bearer(token)).status_code == 200
     clock.advance(timedelta(seconds=1))
-    assert client.get(SHARED, headers=bearer(token)).status_code == 401
+    response = client.get(SHARED, headers=bearer(token))
+    assert response.status_code == 401
+    assert "no longer have access" in response.json()["detail"]
+
+
+def test_consents_end_a_year_after_they_are_given_and_the_family_token_with_them(
+    client: TestClient, records: Records, family_token: str, clock: FakeClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    """No end date chosen: a year (the demo and most invites choose sooner)."""
+    clock.advance(CONSENT_LIFETIME - timedelta(seconds=1))
+    assert client.get(SHARED, headers=bearer(family_token)).json()["status"] == "shared"
+    clock.advance(timedelta(seconds=1))
+
+    response = client.get(SHARED, headers=bearer(family_token))
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["detail"] == (
+        "You no longer have access to what was shared with you. "
+        "Ask the person who invited you for a new invitation.")
+    assert _audit(sessions, "family.authenticate")[-1].reason == "consent_inactive"
 
 
 def test_a_second_live_consent_keeps_access_when_another_is_revoked(
@@ -359,6 +409,8 @@ def test_a_second_live_consent_keeps_access_when_another_is_revoked(
                 scope=ConsentScope.EDUCATION,
                 purpose="Renewed for the aftercare months.",
                 granted_at=clock.now,
+                expires_at=clock.now + timedelta(days=90),
+                confirmed_at=clock.now,
             )
         )
         first.revoked_at = clock.now
@@ -384,6 +436,8 @@ def test_a_consent_for_another_participant_gives_no_access(
                 scope=ConsentScope.EDUCATION,
                 purpose="Mistaken row.",
                 granted_at=clock.now,
+                expires_at=clock.now + timedelta(days=90),
+                confirmed_at=clock.now,
             )
         )
     assert client.get(SHARED, headers=bearer(family_token)).status_code == 401

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from iop_companion.clinic.api import API_PREFIX
-from iop_companion.clinic.models import AuditEntry, Device, Participant
+from iop_companion.clinic.models import AuditEntry, Device, Participant, Staff, StaffRole
 from iop_companion.clinic.routes.public import PUBLIC_PATHS
 from iop_companion.sync.protocol import ScheduleResponse, SessionKind, SessionStatus
 from tests.clinic.clinic_testing import CLINICIAN_PASSWORD, FakeClock, Records, bearer
@@ -76,13 +76,26 @@ def test_a_revoked_device_is_refused(
     assert reasons == ["device_revoked"]
 
 
-# Who may get a 2xx from each group of protected routes (security R1). Any protected
-# route outside these groups (a clinician route, say) is expected to refuse everyone here.
+_CLINICIANS = {"clinician of this clinic", "clinician of another clinic"}
+_ADMINISTRATORS = {"administrator of this clinic", "administrator of another clinic"}
+
+# Who may get a 2xx from each group of protected routes (security R1), the first prefix
+# that matches deciding. Any protected route outside these groups (a clinician route,
+# say) is expected to refuse everyone else here with 401.
 _ALLOWED_CALLERS = {
     f"{API_PREFIX}/participant/": {"participant", "other participant"},
     f"{API_PREFIX}/family/": {"family member"},
-    # Both may reach the clinician routes; only the first sees this clinic's participants.
-    f"{API_PREFIX}/clinician/": {"clinician of this clinic", "clinician of another clinic"},
+    # Staff administration and the audit log: administrators only.
+    f"{API_PREFIX}/clinician/staff": _ADMINISTRATORS,
+    f"{API_PREFIX}/clinician/audit": _ADMINISTRATORS,
+    # All staff may reach the clinician routes (an administrator is a clinician too);
+    # only those of this clinic see its participants.
+    f"{API_PREFIX}/clinician/": _CLINICIANS | _ADMINISTRATORS,
+}
+# Signed-in staff who are not allowed a route get 403 (they are who they say), not 401.
+_FORBIDDEN_NOT_UNAUTHORISED = {
+    f"{API_PREFIX}/clinician/staff": _CLINICIANS,
+    f"{API_PREFIX}/clinician/audit": _CLINICIANS,
 }
 
 
@@ -105,16 +118,20 @@ def test_every_route_x_every_caller_gets_no_unexpected_2xx(
     riley = records.participant(clinic, "Riley")
     alex = records.participant(clinic, "Alex")
     revoked_device = enrol(records.code(sam))
-    consent_revoked = join(records.invite(sam, "Jamie"))
-    member_revoked = join(records.invite(sam, "Casey"))
-    consent_expired = join(records.invite(sam, "Drew"))
+    consent_revoked = join(records.invite(sam, "Jamie"), "Jamie")
+    member_revoked = join(records.invite(sam, "Casey"), "Casey")
+    consent_expired = join(records.invite(sam, "Drew"), "Drew")
     records.revoke_device(revoked_device)
     records.revoke_consents(consent_revoked)
     records.revoke_family_member(member_revoked)
     # A clinic next door, with its own clinician; Sam has raised a safety flag, so the
     # clinician routes have something to leak.
     records.clinician(clinic)
-    records.clinician(records.clinic("Southside Clinic"), "jo@southside.example")
+    southside = records.clinic("Southside Clinic")
+    records.clinician(southside, "jo@southside.example")
+    records.clinician(clinic, "ada@northside.example", StaffRole.ADMINISTRATOR)
+    records.clinician(southside, "lee@southside.example", StaffRole.ADMINISTRATOR)
+    records.clinician(clinic, "gone@northside.example", StaffRole.ADMINISTRATOR)
     sam_token = enrol(records.code(sam))
     flagged = client.post(
         f"{API_PREFIX}/participant/records",
@@ -126,7 +143,8 @@ def test_every_route_x_every_caller_gets_no_unexpected_2xx(
         "anonymous": ({}, set()),
         "participant": (bearer(sam_token), {sam}),
         "other participant": (bearer(enrol(records.code(riley))), {riley}),
-        "family member": (bearer(join(records.invite(sam, "Robin"))), {sam}),
+        # Each joins under their own name: the fixture's default is another participant's.
+        "family member": (bearer(join(records.invite(sam, "Robin"), "Robin")), {sam}),
         "revoked device": (bearer(revoked_device), set()),
         "family member whose consent was revoked": (bearer(consent_revoked), set()),
         "revoked family member": (bearer(member_revoked), set()),
@@ -139,7 +157,23 @@ def test_every_route_x_every_caller_gets_no_unexpected_2xx(
             bearer(_clinician_token(client, "jo@southside.example")),
             set(),
         ),
+        "administrator of this clinic": (
+            bearer(_clinician_token(client, "ada@northside.example")),
+            {sam, riley},
+        ),
+        "administrator of another clinic": (
+            bearer(_clinician_token(client, "lee@southside.example")),
+            set(),
+        ),
+        # Signed in, then disabled: refused everywhere at once.
+        "disabled administrator": (
+            bearer(_clinician_token(client, "gone@northside.example")),
+            set(),
+        ),
     }
+    with records.sessions.begin() as session:
+        session.execute(sa.update(Staff).where(Staff.email == "gone@northside.example")
+                        .values(disabled=True))
     records.expire_consents(consent_expired)  # moves the clock on, so it goes last
     everyone = set(callers)
 
@@ -166,7 +200,8 @@ def test_every_route_x_every_caller_gets_no_unexpected_2xx(
             if name not in allowed:
                 assert not response.is_success, where
                 if path not in public:
-                    assert response.status_code == 401, where
+                    forbidden = _group(path, _FORBIDDEN_NOT_UNAUTHORISED) or set()
+                    assert response.status_code == (403 if name in forbidden else 401), where
             elif response.is_success and path not in public:
                 # Reaching a route is not enough: only one's own participant shows.
                 others = {sam, riley} - visible
@@ -177,7 +212,8 @@ def test_every_route_x_every_caller_gets_no_unexpected_2xx(
     # (Routes with ids in the path are left out: Alex's are not for another clinic.)
     for prefix, allowed_names in _ALLOWED_CALLERS.items():
         paths = [path for method, path in routes
-                 if method == "GET" and path.startswith(prefix) and "{" not in path]
+                 if method == "GET" and _group(path, _ALLOWED_CALLERS) is allowed_names
+                 and path.startswith(prefix) and "{" not in path]
         assert paths, prefix
         for name in allowed_names:
             headers = callers[name][0]
@@ -196,10 +232,15 @@ def _clinician_token(client: TestClient, email: str) -> str:
 
 
 def _allowed_callers(path: str) -> set[str]:
-    for prefix, allowed in _ALLOWED_CALLERS.items():
+    return _group(path, _ALLOWED_CALLERS) or set()
+
+
+def _group(path: str, groups: dict[str, set[str]]) -> set[str] | None:
+    """The callers of the first prefix in `groups` that `path` starts with."""
+    for prefix, callers in groups.items():
         if path.startswith(prefix):
-            return allowed
-    return set()
+            return callers
+    return None
 
 
 def test_profile_shows_the_participant_and_their_clinic(
@@ -269,3 +310,54 @@ def test_schedule_covers_recent_and_upcoming_sessions_in_order(
     assert schedule.sessions[1].status is SessionStatus.CANCELLED
     assert schedule.server_time == clock.now
     assert all(s.starts_at.utcoffset() == timedelta(0) for s in schedule.sessions)
+
+
+ALERT_ROUTES = {
+    ("GET", f"{API_PREFIX}/clinician/alerts"),
+    ("GET", f"{API_PREFIX}/clinician/alerts/by-participant"),
+    ("POST", f"{API_PREFIX}/clinician/alerts/{{alert_id}}/acknowledge"),
+    ("GET", f"{API_PREFIX}/clinician/clinic/alert-thresholds"),
+    ("PUT", f"{API_PREFIX}/clinician/clinic/alert-thresholds"),
+}
+
+
+def test_the_alert_routes_answer_staff_of_the_alerts_clinic_only(
+    app: FastAPI, client: TestClient, records: Records, enrol: Callable[..., str],
+    join: Callable[..., str],
+) -> None:
+    """The matrix above covers these routes for every caller; here, with an alert's real
+    id and a real body, what another clinic's clinician gets is their own clinic's, and
+    participant and family tokens get nothing."""
+    routes = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
+              for method in operations}
+    assert routes >= ALERT_ROUTES
+    clinic = records.clinic()
+    sam = records.participant(clinic, "Sam")
+    records.clinician(clinic)
+    records.clinician(records.clinic("Southside Clinic"), "jo@southside.example")
+    sam_token = enrol(records.code(sam))
+    client.post(f"{API_PREFIX}/participant/records", json={"records": [safety_flag()]},
+                headers=bearer(sam_token))
+    north = bearer(_clinician_token(client, "morgan@northside.example"))
+    south = bearer(_clinician_token(client, "jo@southside.example"))
+    [alert] = client.get(f"{API_PREFIX}/clinician/alerts", headers=north).json()["alerts"]
+    acknowledge = f"{API_PREFIX}/clinician/alerts/{alert['id']}/acknowledge"
+    thresholds = f"{API_PREFIX}/clinician/clinic/alert-thresholds"
+    note = {"note": "Called them."}
+
+    for headers in ({}, bearer(sam_token), bearer(join(records.invite(sam)))):
+        assert client.get(f"{API_PREFIX}/clinician/alerts/by-participant",
+                          headers=headers).status_code == 401
+        assert client.post(acknowledge, json=note, headers=headers).status_code == 401
+        assert client.get(thresholds, headers=headers).status_code == 401
+        assert client.put(thresholds, json={}, headers=headers).status_code == 401
+    groups = client.get(f"{API_PREFIX}/clinician/alerts/by-participant", headers=south)
+    assert groups.status_code == 200 and groups.json()["groups"] == []
+    assert client.post(acknowledge, json=note, headers=south).status_code == 404
+    assert client.put(thresholds, json={"phq9_total_at_least": 10},
+                      headers=south).status_code == 200
+    assert client.get(thresholds, headers=north).json()["thresholds"][
+        "phq9_total_at_least"] == 20
+    [still_open] = client.get(f"{API_PREFIX}/clinician/alerts/by-participant",
+                              headers=north).json()["groups"]
+    assert still_open["participant_name"] == "Sam"

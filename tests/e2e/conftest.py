@@ -107,6 +107,23 @@ def wait_for_http(url: str, timeout: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+# The demo clinician's sign-in printed by each demo clinic started here (a new password
+# every start), by the clinic's address: see demo_clinician().
+_DEMO_CLINICIANS: dict[str, dict[str, str]] = {}
+SIGN_IN_LINE = r"(?:Demo c|C)linician sign-in: (\S+) / (\S+)"
+
+
+def demo_clinician(clinic_url: str) -> dict[str, str]:
+    """The sign-in (`{"email", "password"}`) of the demo clinician of the demo clinic at
+    `clinic_url`, as it printed it when it started."""
+    return dict(_DEMO_CLINICIANS[clinic_url])
+
+
+def remember_demo_clinician(clinic_url: str, match: re.Match[str]) -> dict[str, str]:
+    _DEMO_CLINICIANS[clinic_url] = {"email": match.group(1), "password": match.group(2)}
+    return demo_clinician(clinic_url)
+
+
 @dataclass
 class RunningApp:
     url: str
@@ -116,6 +133,11 @@ class RunningApp:
     clinic: RunningProcess | None = None
     clinic_url: str | None = None
     clinic_database_url: str | None = None
+    clinician: dict[str, str] = field(default_factory=dict)  # the demo clinician's sign-in
+    enrolment_link: str | None = None
+    family_invite_link: str | None = None
+    clinic_demo_output: str | None = None  # what `iop-clinic demo` printed (QR code included)
+    demo_clinic_database: Path | None = None  # `--demo`: its SQLite file, in a temporary folder
 
     def restart_clinic(self) -> RunningProcess:
         """Start the separate clinic again on its port and database (after `clinic.stop()`)."""
@@ -165,60 +187,96 @@ def app_env() -> dict[str, str]:
 @contextmanager
 def running_demo_app(command: list[str], data_dir: Path,
                      env: dict[str, str] | None = None) -> Iterator[RunningApp]:
-    """`command` (the app, or a launcher of it) in web mode on its embedded demo clinic."""
+    """`command` (the app, or a launcher of it) in web mode with `--demo`: on a demo
+    clinic of its own."""
     port = free_port()
-    app = start([*command, "--web", "--port", str(port), "--data-dir", str(data_dir)], env)
+    app = start([*command, "--web", "--demo", "--port", str(port), "--data-dir",
+                 str(data_dir)], env)
     try:
         clinic_url = app.wait_for_line(r"Demo clinic running at (http://\S+)").group(1)
+        database = Path(app.wait_for_line(r"Demo clinic database: (\S+)").group(1))
+        clinician = remember_demo_clinician(clinic_url, app.wait_for_line(SIGN_IN_LINE))
         code = app.wait_for_line(r"Demo enrolment code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
+        link = app.wait_for_line(r"Demo enrolment link: (\S+)").group(1)
         invite = app.wait_for_line(r"Demo family invite code: ([A-Z0-9]{4}-[A-Z0-9]{4})").group(1)
+        invite_link = app.wait_for_line(r"Demo family invite link: (\S+)").group(1)
         app.wait_for_line(r"IOP Companion is ready")
         url = f"http://127.0.0.1:{port}/"
         wait_for_http(url)
         yield RunningApp(url=url, enrolment_code=code, app=app, family_invite_code=invite,
-                         clinic_url=clinic_url)
+                         clinic_url=clinic_url, clinician=clinician, enrolment_link=link,
+                         family_invite_link=invite_link,
+                         demo_clinic_database=database / "clinic.sqlite3")
     finally:
         app.stop()
 
 
 @pytest.fixture
 def demo_app(tmp_path: Path, app_env: dict[str, str]) -> Iterator[RunningApp]:
-    """`iop-companion --web` on its embedded demo clinic, with a fresh data dir."""
+    """`iop-companion --web --demo` on its embedded demo clinic, with a fresh data dir."""
     with running_demo_app([str(BIN_DIR / "iop-companion")], tmp_path / "data",
                           app_env) as running:
         yield running
 
 
-@pytest.fixture
-def app_with_separate_clinic(tmp_path: Path) -> Iterator[RunningApp]:
-    """The app against an `iop-clinic serve` process that a test may stop."""
+@contextmanager
+def running_separate_clinic(tmp_path: Path, *, give_app_the_clinic: bool
+                            ) -> Iterator[RunningApp]:
+    """`iop-clinic demo` then `iop-clinic serve` (a process a test may stop), and the app:
+    told the clinic's address with --clinic-url, or told nothing (it asks for a link)."""
     clinic_port, app_port = free_port(), free_port()
+    clinic_url = f"http://127.0.0.1:{clinic_port}"
     database_url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
-    demo = subprocess.run([str(BIN_DIR / "iop-clinic"), "demo", "--database-url", database_url],
+    demo = subprocess.run([str(BIN_DIR / "iop-clinic"), "demo", "--database-url", database_url,
+                           "--clinic-url", clinic_url],
                           check=False,
                           capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     code = re.search(r"Enrolment code for \w+: ([A-Z0-9]{4}-[A-Z0-9]{4})", demo.stdout)
-    assert code, demo.stdout
+    link = re.search(r"Enrolment link for \w+: (\S+)", demo.stdout)
+    invite = re.search(r"Family invite code for \w+: ([A-Z0-9]{4}-[A-Z0-9]{4})", demo.stdout)
+    invite_link = re.search(r"Family invite link for \w+: (\S+)", demo.stdout)
+    sign_in = re.search(SIGN_IN_LINE, demo.stdout)
+    assert code and link and invite and invite_link and sign_in, demo.stdout
+    clinician = remember_demo_clinician(clinic_url, sign_in)
     clinic = start([str(BIN_DIR / "iop-clinic"), "serve", "--database-url", database_url,
                     "--port", str(clinic_port)])
-    clinic_url = f"http://127.0.0.1:{clinic_port}"
     app: RunningProcess | None = None
     try:
         wait_for_http(f"{clinic_url}/api/v1/health")
+        clinic_option = ["--clinic-url", clinic_url] if give_app_the_clinic else []
         app = start([str(BIN_DIR / "iop-companion"), "--web", "--port", str(app_port),
-                     "--data-dir", str(tmp_path / "data"), "--clinic-url", clinic_url])
+                     "--data-dir", str(tmp_path / "data"), *clinic_option])
         app.wait_for_line(r"IOP Companion is ready")
         url = f"http://127.0.0.1:{app_port}/"
         wait_for_http(url)
         running = RunningApp(url=url, enrolment_code=code.group(1), app=app, clinic=clinic,
-                             clinic_url=clinic_url, clinic_database_url=database_url)
+                             clinic_url=clinic_url, clinic_database_url=database_url,
+                             clinician=clinician, enrolment_link=link.group(1),
+                             family_invite_code=invite.group(1),
+                             family_invite_link=invite_link.group(1),
+                             clinic_demo_output=demo.stdout)
         yield running
         clinic = running.clinic or clinic  # the test may have restarted it
     finally:
         if app is not None:
             app.stop()
         clinic.stop()
+
+
+@pytest.fixture
+def app_with_separate_clinic(tmp_path: Path) -> Iterator[RunningApp]:
+    """The app against an `iop-clinic serve` process that a test may stop."""
+    with running_separate_clinic(tmp_path, give_app_the_clinic=True) as running:
+        yield running
+
+
+@pytest.fixture
+def app_without_clinic(tmp_path: Path) -> Iterator[RunningApp]:
+    """The app started with no clinic (no --clinic-url, no --demo), and a clinic server
+    started separately whose enrolment link the person pastes in."""
+    with running_separate_clinic(tmp_path, give_app_the_clinic=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="session", autouse=False)
@@ -251,7 +309,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             responsive = f"no ({type(error).__name__})"
         # Tells a wedged browser renderer apart from an app that did not move on.
         report.sections.append(("browser", f"page responsive: {responsive}"))
-    for fixture in ("demo_app", "app_with_separate_clinic"):
+    for fixture in ("demo_app", "app_with_separate_clinic", "app_without_clinic"):
         running = item.funcargs.get(fixture) if hasattr(item, "funcargs") else None
         if running is not None:
             report.sections.append(("app output", "\n".join(running.app.lines[-60:])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
@@ -130,12 +131,28 @@ def shot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"))
 
 
+# How the recovery code screen names the code for a screen reader (groups of 4).
+RECOVERY_CODE_SPOKEN = re.compile(r"Recovery code: ((?:[A-Z0-9]{4} - )+[A-Z0-9]{4})")
+
+
+def recovery_code_on_screen(page: Page) -> str:
+    """The recovery code the screen shows (XXXX-XXXX-...), read as a screen reader hears it."""
+    code = reveal(page, page.get_by_text(RECOVERY_CODE_SPOKEN)
+                  .or_(page.get_by_label(RECOVERY_CODE_SPOKEN)))
+    code.wait_for()
+    spoken = code.text_content() or code.get_attribute("aria-label") or ""
+    match = RECOVERY_CODE_SPOKEN.search(spoken)
+    assert match, f"no recovery code in {spoken!r}"
+    return match.group(1).replace(" - ", "-")
+
+
 def complete_first_run(page: Page, pin: str, enrolment_code: str | None) -> None:
-    """Welcome -> participant -> PIN -> clinic (or skip) -> Today."""
+    """Welcome -> participant -> PIN -> recovery code -> clinic (or skip) -> Today."""
     button(page, "I'm in a program").click()
     fill(page, "New PIN", pin)
     fill(page, "Type the PIN again", pin)
     button(page, "Save PIN").click()
+    reveal(page, button(page, "I wrote it down")).click()
     field(page, "Enrolment code").wait_for()
     if enrolment_code is None:
         button(page, "Continue without a clinic").click()

@@ -17,12 +17,10 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import (
-    DEMO_CLINICIAN_EMAIL,
-    DEMO_CLINICIAN_PASSWORD,
     DEMO_PARTICIPANT_ID,
     DEMO_TIMEZONE,
 )
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import (
     button,
     complete_first_run,
@@ -35,15 +33,15 @@ from tests.e2e.driver import (
     text,
 )
 
-PIN = "3579"
+PIN = "482913"
 PARTICIPANT = f"/api/v1/clinician/participants/{DEMO_PARTICIPANT_ID}"
 
 
 class Clinician:
     def __init__(self, clinic_url: str) -> None:
         self.url = clinic_url
-        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", timeout=10, json={
-            "email": DEMO_CLINICIAN_EMAIL, "password": DEMO_CLINICIAN_PASSWORD})
+        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", timeout=10,
+                               json=demo_clinician(clinic_url))
         assert signed_in.status_code == 201, signed_in.text
         self.headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
 

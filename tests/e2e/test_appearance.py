@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp
 from tests.e2e.driver import button, complete_first_run, open_app, reveal, shot, tab, text
 
-PIN = "2468"
+PIN = "482913"
 
 
 def test_spanish_and_dark_theme(page: Page, demo_app: RunningApp, screenshots: Path) -> None:

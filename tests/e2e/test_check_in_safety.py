@@ -27,7 +27,7 @@ from tests.e2e.driver import (
 )
 from tests.e2e.test_safety_flow import clinic_alerts, wait_for_alerts
 
-PIN = "2468"
+PIN = "482913"
 NOTE = "Half written before the lock"
 IDLE_LOCK_SECONDS = 12
 
@@ -40,9 +40,8 @@ def chosen(page: Page, name: str) -> bool:
         "e => e.closest('[aria-current=\"true\"]') !== null")
 
 
-def clinic_check_ins(data_dir: Path, timeout: float = 30) -> list[dict]:
+def clinic_check_ins(database: Path, timeout: float = 30) -> list[dict]:
     """The check-ins the embedded demo clinic stored, read from its database."""
-    database = data_dir / "demo-clinic" / "clinic.sqlite3"
     deadline = time.monotonic() + timeout
     while True:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
@@ -100,7 +99,7 @@ def test_yes_with_sleep_left_blank_opens_help_at_once_and_flags_the_clinic(
     fill(page, "Hours of sleep last night", "4")
     reveal(page, button(page, "Save check-in")).click()
     expect(text(page, "You checked in at")).to_be_visible()
-    [stored] = clinic_check_ins(tmp_path / "data")
+    [stored] = clinic_check_ins(demo_app.demo_clinic_database)
     assert stored["thoughts_of_self_harm"] is True
     assert stored["mood"] == 4 and stored["craving"] is None  # unanswered, never 0
     time.sleep(2)

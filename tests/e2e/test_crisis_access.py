@@ -24,7 +24,7 @@ from tests.e2e.driver import (
 )
 from tests.e2e.test_safety_flow import wait_for_alerts
 
-PIN = "2468"
+PIN = "482913"
 
 
 def write_safety_plan(page: Page) -> None:
@@ -100,6 +100,8 @@ def test_the_lock_screen_shows_the_plan_only_when_chosen(
     # Off by default: locked, Get help shows 988 and 911 only.
     button(page, "Settings").click()
     reveal(page, button(page, "Lock now")).click()
+    # The lock screen first: a tap on the old screen's button is lost as it is replaced.
+    expect(button(page, "Unlock")).to_be_visible()
     button(page, "Get help now").click()
     expect(button(page, "Call 988")).to_be_visible()
     expect(reveal(page, text(page, "Unlock the app to see"))).to_be_visible()
@@ -113,6 +115,8 @@ def test_the_lock_screen_shows_the_plan_only_when_chosen(
     reveal(page, button(page, "Safety plan on the lock screen: Show it")).click()
     expect(text(page, "Your safety plan now shows on the lock screen.")).to_be_visible()
     reveal(page, button(page, "Lock now")).click()
+    # The lock screen first: a tap on the old screen's button is lost as it is replaced.
+    expect(button(page, "Unlock")).to_be_visible()
     button(page, "Get help now").click()
     expect(reveal(page, text(page, "I stop answering texts"))).to_be_visible()
     expect(reveal(page, text(page, "crisis line"))).to_be_visible()

@@ -14,7 +14,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import (
     button,
     complete_first_run,
@@ -26,9 +26,8 @@ from tests.e2e.driver import (
     tab,
     text,
 )
-from tests.e2e.test_safety_flow import CLINICIAN
 
-PIN = "2468"
+PIN = "482913"
 CLINIC_GOAL = "Go to two meetings a week"
 MY_GOAL = "Sleep by 11 on weeknights"
 MY_EDIT = "Go to a meeting every Tuesday and Friday"
@@ -38,8 +37,8 @@ class ClinicianApi:
     """The demo clinician, using the clinic's API as their own tools would."""
 
     def __init__(self, clinic_url: str) -> None:
-        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", json=CLINICIAN,
-                               timeout=10)
+        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions",
+                               json=demo_clinician(clinic_url), timeout=10)
         assert signed_in.status_code == 201, signed_in.text
         self._headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
         self._goals = f"{clinic_url}/api/v1/clinician/participants/{DEMO_PARTICIPANT_ID}/goals"

@@ -18,7 +18,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID, DEMO_TIMEZONE
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import (
     button,
     complete_first_run,
@@ -30,9 +30,8 @@ from tests.e2e.driver import (
     tab,
     text,
 )
-from tests.e2e.test_safety_flow import CLINICIAN
 
-PIN = "2468"
+PIN = "482913"
 URGE_LOG = "Urge log"
 WALK = "A ten-minute walk"
 NOTE = "Two urges this week. Both passed after a walk."
@@ -43,8 +42,8 @@ class HomeworkClinician:
     """The demo clinician, using the clinic's API as their own tools would."""
 
     def __init__(self, clinic_url: str) -> None:
-        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", json=CLINICIAN,
-                               timeout=10)
+        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions",
+                               json=demo_clinician(clinic_url), timeout=10)
         assert signed_in.status_code == 201, signed_in.text
         self._headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
         self._base = f"{clinic_url}/api/v1/clinician/participants/{DEMO_PARTICIPANT_ID}/homework"
@@ -60,9 +59,8 @@ class HomeworkClinician:
         assert response.status_code == 200, response.text
 
 
-def homework_done_at_clinic(data_dir: Path) -> list[tuple[int, dict[str, Any]]]:
+def homework_done_at_clinic(database: Path) -> list[tuple[int, dict[str, Any]]]:
     """(version, payload) of the homework_done records in the demo clinic's database."""
-    database = data_dir / "demo-clinic" / "clinic.sqlite3"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         rows = connection.execute(
             "SELECT kind, version, payload FROM participant_records ORDER BY server_seq"
@@ -71,11 +69,11 @@ def homework_done_at_clinic(data_dir: Path) -> list[tuple[int, dict[str, Any]]]:
             if kind.lower() == "homework_done"]
 
 
-def wait_for_versions(data_dir: Path, count: int,
+def wait_for_versions(database: Path, count: int,
                       timeout: float = 30) -> list[tuple[int, dict[str, Any]]]:
     deadline = time.monotonic() + timeout
     while True:
-        found = homework_done_at_clinic(data_dir)
+        found = homework_done_at_clinic(database)
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.5)
@@ -89,7 +87,8 @@ def get_updates(page: Page) -> None:
 def test_homework_is_set_done_with_a_note_undone_and_withdrawn(
         page: Page, demo_app: RunningApp, screenshots: Path, tmp_path: Path) -> None:
     assert demo_app.clinic_url
-    data_dir = tmp_path / "data"
+    assert demo_app.demo_clinic_database
+    database = demo_app.demo_clinic_database
     open_app(page, demo_app.url)
     complete_first_run(page, PIN, demo_app.enrolment_code)
     clinician = HomeworkClinician(demo_app.clinic_url)
@@ -140,7 +139,7 @@ def test_homework_is_set_done_with_a_note_undone_and_withdrawn(
     expect(reveal(page, text(page, f"Your note: {NOTE}"))).to_be_visible()
     expect(text(page, "Done today")).to_be_visible()
     shot(page, screenshots, "homework-3-done")
-    [(version, payload)] = wait_for_versions(data_dir, 1)
+    [(version, payload)] = wait_for_versions(database, 1)
     assert version == 1
     assert (payload["done"], payload["note"], payload["done_on"]) == (
         True, NOTE, clinic_today.isoformat())
@@ -148,7 +147,7 @@ def test_homework_is_set_done_with_a_note_undone_and_withdrawn(
     # 5. Not done after all: back on the list, and the clinic gets version 2.
     reveal(page, button(page, f"Undo: {URGE_LOG}")).click()
     expect(reveal(page, button(page, f"Mark as done: {URGE_LOG}"))).to_be_visible()
-    versions = wait_for_versions(data_dir, 2)
+    versions = wait_for_versions(database, 2)
     assert [(v, p["done"]) for v, p in versions] == [(1, True), (2, False)]
 
     # 6. The clinician withdraws the walk: after a sync it is no longer to do.

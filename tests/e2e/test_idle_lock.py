@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp
 from tests.e2e.driver import button, complete_first_run, fill, open_app, tab
 
-PIN = "2468"
+PIN = "482913"
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID, DEMO_TIMEZONE
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import button, complete_first_run, open_app, reveal, shot, tab, text
-from tests.e2e.test_safety_flow import CLINICIAN
 
-PIN = "2468"
+PIN = "482913"
 NOTE = "Read this before Thursday's group. Bring one question."
 
 
@@ -29,8 +28,8 @@ class ClinicianModules:
     """The demo clinician assigning modules through the clinic's API."""
 
     def __init__(self, clinic_url: str) -> None:
-        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", json=CLINICIAN,
-                               timeout=10)
+        signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions",
+                               json=demo_clinician(clinic_url), timeout=10)
         assert signed_in.status_code == 201, signed_in.text
         self._headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
         self._base = f"{clinic_url}/api/v1/clinician/participants/{DEMO_PARTICIPANT_ID}/modules"
@@ -55,9 +54,8 @@ def scroll(page: Page, pixels: int) -> None:
     page.wait_for_timeout(300)
 
 
-def module_reads_at_clinic(data_dir: Path) -> list[dict[str, Any]]:
+def module_reads_at_clinic(database: Path) -> list[dict[str, Any]]:
     """The `module_read` records the embedded demo clinic stored (read-only)."""
-    database = data_dir / "demo-clinic" / "clinic.sqlite3"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         rows = connection.execute(
             "SELECT kind, payload FROM participant_records ORDER BY server_seq").fetchall()
@@ -124,9 +122,9 @@ def test_an_assigned_module_is_listed_read_and_reported_to_the_clinic(
 
     # 6. The clinic holds the answer (the app syncs after each write).
     deadline = time.monotonic() + 30
-    reads = module_reads_at_clinic(tmp_path / "data")
+    reads = module_reads_at_clinic(demo_app.demo_clinic_database)
     while not reads and time.monotonic() < deadline:
         time.sleep(0.5)
-        reads = module_reads_at_clinic(tmp_path / "data")
+        reads = module_reads_at_clinic(demo_app.demo_clinic_database)
     assert [(r["assignment_id"], r["module_id"]) for r in reads] == [
         (cravings["id"], "riding-out-cravings")]

@@ -24,7 +24,7 @@ from tests.e2e.driver import (
 )
 from tests.e2e.test_safety_flow import clinic_alerts, wait_for_alerts
 
-PIN = "2468"
+PIN = "482913"
 VIEWPORT_HEIGHT = 915  # conftest's phone-sized page
 
 

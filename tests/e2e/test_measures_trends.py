@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp
 from tests.e2e.driver import button, complete_first_run, fill, open_app, reveal, shot, text
 
-PIN = "2468"
+PIN = "482913"
 # Item number -> the answer to choose (the chips are named "Question N: answer"). The
 # BAM is weekly by default: day counts are the form's ranges that fit in 7 days.
 BAM_ANSWERS = {1: "Good", 2: "1-3 days", 3: "4-7 days", 4: "0 days", 6: "1-3 days",

@@ -20,7 +20,7 @@ from tests.e2e.driver import (
     text,
 )
 
-PIN = "2468"
+PIN = "482913"
 
 
 def test_a_person_added_in_settings_can_be_called_from_my_people_and_the_relapse_plan(

@@ -10,15 +10,16 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import button, complete_first_run, fill, open_app, reveal, shot, text
-from tests.e2e.test_safety_flow import CLINICIAN, wait_for_alerts
+from tests.e2e.test_safety_flow import wait_for_alerts
 
-PIN = "1357"
+PIN = "482913"
 
 
 def clinician_token(clinic_url: str) -> str:
-    signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", json=CLINICIAN, timeout=10)
+    signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions",
+                           json=demo_clinician(clinic_url), timeout=10)
     assert signed_in.status_code == 201, signed_in.text
     return str(signed_in.json()["access_token"])
 

@@ -19,7 +19,7 @@ from tests.e2e.driver import (
     text,
 )
 
-PIN = "2468"
+PIN = "482913"
 
 
 def test_first_run_enrols_sets_pin_and_lands_on_today(page: Page, demo_app: RunningApp,
@@ -31,12 +31,15 @@ def test_first_run_enrols_sets_pin_and_lands_on_today(page: Page, demo_app: Runn
 
     button(page, "I'm in a program").click()
     fill(page, "New PIN", PIN)
-    fill(page, "Type the PIN again", "1357")
+    fill(page, "Type the PIN again", "482914")
     button(page, "Save PIN").click()
     expect(text(page, "The two PINs don't match")).to_be_visible()
     fill(page, "Type the PIN again", PIN)
     shot(page, screenshots, "02-choose-pin")
     button(page, "Save PIN").click()
+    expect(text(page, "Your recovery code")).to_be_visible()
+    shot(page, screenshots, "02b-recovery-code")
+    reveal(page, button(page, "I wrote it down")).click()
 
     fill(page, "Enrolment code", "ZZZZ-ZZZZ")
     button(page, "Connect").click()
@@ -123,7 +126,7 @@ def test_app_locks_and_unlocks_with_the_pin(page: Page, browser, demo_app: Runni
     expect(button(page, "Unlock")).to_be_visible()
     expect(tab(page, "Today")).to_have_count(0)
 
-    fill(page, "PIN", "1359")
+    fill(page, "PIN", "135924")
     button(page, "Unlock").click()
     expect(text(page, "That PIN didn't match")).to_be_visible()
     shot(page, screenshots, "13-lock-wrong-pin")

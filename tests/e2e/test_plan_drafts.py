@@ -23,7 +23,7 @@ from tests.e2e.driver import (
     text,
 )
 
-PIN = "2468"
+PIN = "482913"
 
 
 def test_a_half_typed_relapse_plan_is_there_again_after_the_pin(

@@ -24,12 +24,11 @@ from tests.e2e.driver import (
     text,
 )
 
-PIN = "2468"
+PIN = "482913"
 
 
-def clinic_records(data_dir: Path) -> list[dict]:
+def clinic_records(database: Path) -> list[dict]:
     """What the embedded demo clinic stored, read from its database (read-only)."""
-    database = data_dir / "demo-clinic" / "clinic.sqlite3"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         rows = connection.execute(
             "SELECT kind, version, replaces_version, payload FROM participant_records "
@@ -38,10 +37,10 @@ def clinic_records(data_dir: Path) -> list[dict]:
              "payload": json.loads(payload)} for kind, version, replaces, payload in rows]
 
 
-def wait_for_kinds(data_dir: Path, kinds: set[str], timeout: float = 30) -> list[dict]:
+def wait_for_kinds(database: Path, kinds: set[str], timeout: float = 30) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
-        records = clinic_records(data_dir)
+        records = clinic_records(database)
         if kinds <= {r["kind"] for r in records} or time.monotonic() > deadline:
             return records
         time.sleep(0.5)
@@ -49,7 +48,8 @@ def wait_for_kinds(data_dir: Path, kinds: set[str], timeout: float = 30) -> list
 
 def test_plan_check_in_lapse_review_day_counts_and_sharing_reach_the_clinic(
         page: Page, demo_app: RunningApp, screenshots: Path, tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+    assert demo_app.demo_clinic_database
+    database = demo_app.demo_clinic_database
     open_app(page, demo_app.url)
     complete_first_run(page, PIN, demo_app.enrolment_code)
 
@@ -132,7 +132,7 @@ def test_plan_check_in_lapse_review_day_counts_and_sharing_reach_the_clinic(
     reveal(page, button(page, "Save my plan")).click()
     expect(reveal(page, text(page, "• Staying in bed"))).to_be_visible()
 
-    records = wait_for_kinds(data_dir, {"relapse_plan", "check_in", "lapse_review",
+    records = wait_for_kinds(database, {"relapse_plan", "check_in", "lapse_review",
                                         "safety_plan"})
     by_kind: dict[str, list[dict]] = {}
     for record in records:
@@ -150,7 +150,7 @@ def test_plan_check_in_lapse_review_day_counts_and_sharing_reach_the_clinic(
     deadline = time.monotonic() + 30
     while len(by_kind.get("safety_plan", [])) < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
-        by_kind["safety_plan"] = [r for r in clinic_records(data_dir)
+        by_kind["safety_plan"] = [r for r in clinic_records(database)
                                   if r["kind"] == "safety_plan"]
     shared = by_kind["safety_plan"]
     assert [(r["version"], r["replaces_version"]) for r in shared] == [(1, None), (2, 1)]

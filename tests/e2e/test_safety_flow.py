@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, demo_clinician
 from tests.e2e.driver import button, complete_first_run, fill, open_app, reveal, shot, text
 
-PIN = "2468"
-CLINICIAN = {"email": "jordan.ellis@cedarhollow.example", "password": "cedar-hollow-demo"}
+PIN = "482913"
 
 
 def clinic_alerts(clinic_url: str) -> list[dict]:
-    signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions", json=CLINICIAN, timeout=10)
+    signed_in = httpx.post(f"{clinic_url}/api/v1/clinician/sessions",
+                            json=demo_clinician(clinic_url), timeout=10)
     assert signed_in.status_code == 201, signed_in.text
     token = signed_in.json()["access_token"]
     listed = httpx.get(f"{clinic_url}/api/v1/clinician/alerts",

@@ -16,7 +16,7 @@ from tests.e2e.conftest import RunningApp, running_demo_app
 from tests.e2e.driver import button, complete_first_run, open_app, reveal, shot, tab, text
 from tests.e2e.test_safety_flow import clinic_alerts, wait_for_alerts
 
-PIN = "2468"
+PIN = "482913"
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ CHECK_IN = CheckInDraft(mood=6, craving=2, sleep_hours="7", sleep_quality="good"
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    created = vault.create("2468")
+    created = vault.create("482913")
     created.settings.set(PROFILE_KEY, {"name": "Cedar Hollow", "timezone": "America/Chicago"})
     created.settings.set(ENROLMENT_KEY, {
         "participant_id": PARTICIPANT_ID, "display_name": "Alex", "refresh_token": "t",
@@ -70,7 +70,7 @@ def write_one_of_everything(store: Store, now: datetime) -> None:
 
 
 def test_not_connected_means_nothing_is_received(vault: Vault) -> None:
-    alone = vault.create("1357")
+    alone = vault.create("573918")
     status = care_status(alone, NOW)
     assert (status.enrolled, status.discharged, status.clinic_receives_data) == (
         False, False, False)

@@ -21,7 +21,7 @@ NOT_AT_ALL = [0] * 9
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 def test_the_clinics_phq9_interval_decides_when_it_is_due_again(

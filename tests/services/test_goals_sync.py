@@ -79,7 +79,7 @@ class Clinician:
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def queued(store: Store) -> list[tuple[str, str, int, int | None, dict[str, Any]
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 # --- on the phone -------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def assignment(assignment_id: str = ASSIGNMENT_ID, module_id: str = "riding-out-
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    created = vault.create("2468")
+    created = vault.create("482913")
     created.settings.set(PROFILE_KEY, {"name": "Cedar Hollow", "timezone": "America/Chicago"})
     created.settings.set(ENROLMENT_KEY, {
         "participant_id": PARTICIPANT_ID, "display_name": "Alex", "refresh_token": "t",
@@ -92,7 +92,7 @@ def test_a_second_tap_changes_nothing(store: Store) -> None:
 
 
 def test_not_queued_when_not_connected_to_a_clinic(vault: Vault) -> None:
-    alone = vault.create("1357")
+    alone = vault.create("573918")
     alone.module_assignments.apply_changes([assignment()])
     answer = mark_assignment_read(alone, ASSIGNMENT_ID, NOW)
     assert alone.assignment_answers.get(answer["id"]) == answer  # kept on the phone
@@ -168,7 +168,7 @@ def test_withdrawn_assignments_leave_the_list(store: Store) -> None:
 def test_assigned_by_the_clinician_read_on_the_phone_and_seen_by_the_clinic(
         vault: Vault, clinic_client: ClinicClient, demo: DemoCredentials,
         server_clock: ServerClock, clinic_app: FastAPI) -> None:
-    phone = vault.create("2468")
+    phone = vault.create("482913")
     link = ClinicLink(clinic_client, clock=server_clock)
     assert link.enrol(phone, demo.enrolment_code).ok
     with clinic_app.state.clinic.sessions() as session:

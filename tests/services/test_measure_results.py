@@ -37,7 +37,7 @@ def bam_answers(*, alcohol_days: int = 0, drug_days: int = 0,
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

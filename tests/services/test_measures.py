@@ -33,7 +33,7 @@ NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    created = vault.create("2468")
+    created = vault.create("482913")
     created.settings.set("clinic.enrolment", {"device_token": "t", "display_name": "Alex"})
     return created
 

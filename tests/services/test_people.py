@@ -23,7 +23,7 @@ LEE = PersonDraft(name="Dr. Lee", phone="(555) 010-4477", kind="professional", r
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    created = vault.create("2468")
+    created = vault.create("482913")
     # Enrolled: even so, My people never go to the clinic.
     created.settings.set("clinic.enrolment", {"device_token": "t", "display_name": "Alex"})
     return created

@@ -41,7 +41,7 @@ REVIEW = {"what_happened": "payday", "what_helped": "calling Ana",
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ class Recorder:
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def test_the_clinic_receipt_is_noted_once_the_flag_left_the_outbox(store: Store)
 def test_open_forms_are_written_encrypted_just_before_the_lock(
         tmp_path: Path, vault: Vault, fake_time: FakeTime) -> None:
     account = Account(vault, clock=fake_time)
-    assert account.create("2468", "2468") is None
+    assert account.create("482913", "482913") is None
     drafts = Drafts(store=lambda: account.store)
     typed = {"note": "MARKER-draft-text", "mood": None}
     drafts.keep("check_in", lambda: typed)
@@ -156,7 +156,7 @@ def test_open_forms_are_written_encrypted_just_before_the_lock(
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert b"MARKER-draft-text" not in path.read_bytes(), path
-    assert account.unlock("2468").unlocked
+    assert account.unlock("482913").unlocked
     assert drafts.pages_to_reopen() == ["check_in"]
     assert drafts.pages_to_reopen() == []  # read once
     assert drafts.resume("check_in") == typed
@@ -166,7 +166,7 @@ def test_open_forms_are_written_encrypted_just_before_the_lock(
 
 def test_a_failing_draft_write_does_not_stop_the_lock(vault: Vault, fake_time: FakeTime) -> None:
     account = Account(vault, clock=fake_time)
-    account.create("2468", "2468")
+    account.create("482913", "482913")
     drafts = Drafts(store=lambda: account.store)
 
     def broken() -> dict[str, Any]:
@@ -181,7 +181,7 @@ def test_a_failing_draft_write_does_not_stop_the_lock(vault: Vault, fake_time: F
 def test_the_crisis_grace_period_ends_by_itself_and_at_unlock(
         vault: Vault, fake_time: FakeTime) -> None:
     account = Account(vault, clock=fake_time, crisis_grace_seconds=600)
-    account.create("2468", "2468")
+    account.create("482913", "482913")
     account.begin_crisis_grace()
     account.lock()
     assert account.in_crisis_grace
@@ -190,7 +190,7 @@ def test_the_crisis_grace_period_ends_by_itself_and_at_unlock(
     fake_time.now += 2
     assert not account.in_crisis_grace
     account.begin_crisis_grace()
-    account.unlock("2468")
+    account.unlock("482913")
     assert not account.in_crisis_grace
 
 

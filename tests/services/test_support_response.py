@@ -20,7 +20,7 @@ SUPPORT_RESPONSE = "/api/v1/clinician/clinic/support-response"
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 def test_the_clinics_stated_time_reaches_the_app_and_follows_its_changes(

@@ -22,7 +22,7 @@ BASE = f"/api/v1/clinician/participants/{DEMO_PARTICIPANT_ID}"
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

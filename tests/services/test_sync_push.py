@@ -23,7 +23,7 @@ DRAFT = CheckInDraft(mood=6, craving=2, sleep_hours="7", sleep_quality="good", m
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

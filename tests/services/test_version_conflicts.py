@@ -30,7 +30,7 @@ from tests.sync.sync_testing import ServerClock
 
 @pytest.fixture
 def store(vault: Vault) -> Store:
-    return vault.create("2468")
+    return vault.create("482913")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from iop_companion.store import Store, Vault
-from tests.store.store_testing import LOW_KDF, PIN, REPO_ROOT, FakeClock
+from tests.store.store_testing import LOW_KDF, PIN, REPO_ROOT, FakeBootTimer, FakeClock
 
 
 @pytest.fixture
@@ -27,15 +27,22 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def boot() -> FakeBootTimer:
+    """The clock that wrong-PIN waits are measured on (``clock`` is the wall clock)."""
+    return FakeBootTimer()
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
 @pytest.fixture
-def make_vault(data_dir: Path, clock: FakeClock) -> Callable[..., Vault]:
+def make_vault(data_dir: Path, clock: FakeClock, boot: FakeBootTimer) -> Callable[..., Vault]:
     def make(path: Path | None = None, **kwargs: Any) -> Vault:
         kwargs.setdefault("kdf", LOW_KDF)
         kwargs.setdefault("clock", clock)
+        kwargs.setdefault("timer", boot)
         return Vault(path or data_dir, **kwargs)
 
     return make

@@ -9,7 +9,7 @@ from typing import Any
 from iop_companion.store import KdfParams
 
 LOW_KDF = KdfParams(n=2**4)
-PIN = "2580"
+PIN = "482913"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -24,6 +24,28 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class FakeBootTimer:
+    """The boot clock of attempts.py: (boot id, seconds since boot), moved by tests.
+    ``reboot()`` starts a new boot whose clock starts near zero."""
+
+    def __init__(self, boot_id: str = "boot:test-1", start: float = 5_000.0) -> None:
+        self.boot_id = boot_id
+        self.now = start
+        self._boots = 1
+
+    def __call__(self) -> tuple[str, float]:
+        return self.boot_id, self.now
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0, "a boot clock never goes back"
+        self.now += seconds
+
+    def reboot(self, uptime: float = 30.0) -> None:
+        self._boots += 1
+        self.boot_id = f"boot:test-{self._boots}"
+        self.now = uptime
 
 
 def check_in(**overrides: Any) -> dict[str, Any]:

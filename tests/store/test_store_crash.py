@@ -32,7 +32,7 @@ def test_sigkill_during_writes_loses_nothing(crash_harness: ModuleType, tmp_path
 def test_sigkill_during_pin_change_leaves_exactly_one_working_pin(
     crash_harness: ModuleType, tmp_path: Path
 ) -> None:
-    pins = ("1357", "8642")
+    pins = ("482913", "573918")
     data_dir = tmp_path / "store"
     vault = Vault(data_dir, kdf=crash_harness.LOW_KDF)
     store = vault.create(pins[0])

@@ -8,10 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.encoded_forms import found_in
+from tests.store.store_testing import at, check_in
 
 from iop_companion.store import Store, StoreError
-from iop_companion.store.export import REDISCLOSURE_NOTICE
-from tests.store.store_testing import at, check_in
+from iop_companion.store.export import (
+    REDISCLOSURE_NOTICE,
+    REMOVED,
+    is_secret_name,
+    without_secrets,
+)
 
 
 def fill(store: Store) -> None:
@@ -79,3 +85,65 @@ def test_an_export_from_another_store_does_not_open(store: Store, tmp_path: Path
     [path, _] = other.export_files(tmp_path / "other")
     with pytest.raises(StoreError, match="could not be decrypted"):
         store.read_export(path)
+
+
+# --- No secret leaves in an export, whoever asks for it -----------------------------------
+
+REFRESH = "rT0k-9f3a7c1e5b2d8a4f6e0c3b9d7a1f5e2c"
+FAMILY = "fAm-2c4e6a8b0d1f3a5c7e9b1d3f5a7c9e1b"
+RECOVERY = "RCV7-H3K9-QZ2M-XW4T"
+
+
+def fill_secrets(store: Store) -> None:
+    """What the services keep (a link's refresh token, a family token), and what a later
+    feature might (a recovery code, key material, a copy of a token under another name)."""
+    store.settings.set("clinic.enrolment", {"display_name": "Alex", "refresh_token": REFRESH,
+                                            "program_start": "2026-03-02"})
+    store.settings.set("family.membership", {"familyToken": FAMILY, "display_name": "Sam"})
+    store.settings.set("security.recovery", {"recovery_code": RECOVERY, "data_key": "a" * 44,
+                                             "pin": "482913", "shown": True})
+    store.settings.set("debug.copy", [f"Authorization: Bearer {REFRESH}", "kept"])
+    store.check_ins.add(check_in(note="Coping: a walk, pinned my plan"))
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("refresh_token", True), ("accessToken", True), ("family-token", True), ("device_token", True),
+    ("pin", True), ("old_pin", True), ("wrapped_key", True), ("data_key", True), ("salt", True),
+    ("recovery_code", True), ("recoveryPhrase", True), ("invite_code", True),
+    ("password", True), ("client_secret", True),
+    ("coping_strategies", False), ("pinned", False), ("spinning", False), ("title_key", False),
+    ("key", False), ("code", False), ("recovery_plan", False), ("note", False),
+    ("reasons_for_recovery", False), ("clinic.enrolment", False),
+])
+def test_secret_field_names(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
+
+
+def test_no_export_path_holds_a_secret(store: Store, tmp_path: Path) -> None:
+    fill_secrets(store)
+    exported = store.export_json()
+    blobs = [json.dumps(exported).encode("utf-8")]
+    sealed = store.export_files(tmp_path / "sealed")
+    blobs += [path.read_bytes() for path in sealed] + [store.read_export(p) for p in sealed]
+    blobs += [path.read_bytes() for path in store.export_files(tmp_path / "plain",
+                                                               encrypted=False)]
+    secrets = {"refresh": REFRESH, "family": FAMILY, "recovery": RECOVERY, "pin": "482913",
+               "key": "a" * 44}
+    assert [found_in(blob, secrets) for blob in blobs] == [[]] * len(blobs)
+    # What the person wrote, and what is not secret about their links, is all there.
+    settings = exported["settings"]
+    assert settings["clinic.enrolment"] == {"display_name": "Alex", "program_start": "2026-03-02"}
+    assert settings["family.membership"] == {"display_name": "Sam"}
+    assert settings["security.recovery"] == {"shown": True}
+    assert settings["debug.copy"] == [f"Authorization: Bearer {REMOVED}", "kept"]
+    assert exported["check_ins"][0]["note"] == "Coping: a walk, pinned my plan"
+    # And the readable page of a plain export still opens the same way.
+    assert "Coping: a walk" in store.read_export(sealed[1]).decode("utf-8")
+
+
+def test_without_secrets_scrubs_a_secret_wherever_it_was_copied() -> None:
+    doc = {"link": {"refresh_token": REFRESH}, "notes": [f"token was {REFRESH}!"],
+           REFRESH: "a key named after it", "short": {"pin": "12"}, "kept": "12"}
+    assert without_secrets(doc) == {"link": {}, "notes": [f"token was {REMOVED}!"],
+                                    REMOVED: "a key named after it", "short": {}, "kept": "12"}
+    assert without_secrets({"note": "RCV7-H3K9"}, also=["RCV7-H3K9"]) == {"note": REMOVED}

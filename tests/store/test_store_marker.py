@@ -101,12 +101,12 @@ def test_no_marker_in_any_file_name_or_log(
     assert MARKERS["note"].encode() in store.read_export(exported[0])
     sent = [entry["id"] for entry in store.outbox.pending(limit=5)]
     store.outbox.mark_sent(sent)
-    vault.change_pin(PIN, "8642")
+    vault.change_pin(PIN, "573918")
     store.lock()
     # A damaged file is quarantined (and its note written) before the search.
     victim = next((data_dir / "data").iterdir())
     victim.write_bytes(victim.read_bytes()[:-3])
-    store = vault.unlock("8642")
+    store = vault.unlock("573918")
     assert store.quarantine_reports()
     store.lock()
     Preferences(data_dir).set("theme", "dark")

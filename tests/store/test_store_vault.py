@@ -25,9 +25,9 @@ from iop_companion.store import (
     WrongPin,
 )
 from iop_companion.store.attempts import LOCKOUT_S, delay_after
-from tests.store.store_testing import PIN, FakeClock, check_in
+from tests.store.store_testing import PIN, FakeBootTimer, check_in
 
-OTHER = "9753"
+OTHER = "573918"
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -72,11 +72,15 @@ def test_weaker_stored_kdf_is_upgraded_on_unlock(
     assert json.loads((data_dir / "vault" / "key.json").read_text())["kdf"]["n"] == 2**6
 
 
-def test_pin_rules_on_create(make_vault: Callable[..., Vault]) -> None:
-    for bad in ("", "123", "x" * 129, "12\n34"):
+def test_pin_rules_on_create(make_vault: Callable[..., Vault], data_dir: Path) -> None:
+    for bad, reason in (("", "pin.error.empty"), ("1234", "pin.error.too_short"),
+                        ("123456", "pin.error.sequence"), ("199001", "pin.error.date"),
+                        ("x" * 129, "pin.error.passphrase_too_long"),
+                        ("12\n34567890", "pin.error.bad_characters")):
         with pytest.raises(ValidationError) as error:
             make_vault().create(bad)
-        assert error.value.field == "pin"
+        assert error.value.field == "pin" and error.value.reason == reason
+    assert not make_vault().is_set_up()
 
 
 def test_wrong_pin_message_counts_and_keeps_data(make_vault: Callable[..., Vault]) -> None:
@@ -95,7 +99,7 @@ def test_wrong_pin_message_counts_and_keeps_data(make_vault: Callable[..., Vault
 
 
 def test_delays_grow_and_early_tries_are_not_counted(
-    make_vault: Callable[..., Vault], clock: FakeClock
+    make_vault: Callable[..., Vault], boot: FakeBootTimer
 ) -> None:
     vault = make_vault()
     vault.create(PIN).lock()
@@ -110,12 +114,12 @@ def test_delays_grow_and_early_tries_are_not_counted(
                 vault.unlock(PIN)  # even the right PIN waits
             assert 0 < early.value.retry_after_s <= delay
             assert vault.attempts_state()[0] == failed  # not counted as a try
-            clock.advance(delay)
+            boot.advance(delay)
     assert vault.attempts_state() == (9, 0.0)
 
 
-def test_lockout_after_ten_persists_and_allows_one_try_later(
-    make_vault: Callable[..., Vault], clock: FakeClock
+def test_lockout_from_the_tenth_doubles_up_to_eight_hours_and_persists(
+    make_vault: Callable[..., Vault], boot: FakeBootTimer
 ) -> None:
     vault = make_vault()
     store = vault.create(PIN)
@@ -124,35 +128,29 @@ def test_lockout_after_ten_persists_and_allows_one_try_later(
     for _ in range(9):
         with pytest.raises(WrongPin):
             vault.unlock("0000")
-        clock.advance(60)
+        boot.advance(60)
     with pytest.raises(LockedOut) as error:
         vault.unlock("0000")
     assert error.value.retry_after_s == LOCKOUT_S
+    assert error.value.attempts_left is None  # no wipe chosen: nothing counts down
     assert "data is safe" in str(error.value) and "15 minutes" in str(error.value)
-    restarted = make_vault()  # a restart does not reset the lock-out
+    restarted = make_vault()  # a restart of the app does not reset the lock-out
     assert restarted.attempts_state() == (10, LOCKOUT_S)
     with pytest.raises(LockedOut):
-        restarted.unlock(PIN)
-    clock.advance(LOCKOUT_S)
-    with pytest.raises(LockedOut):  # the one extra try, wrong again: locked again
-        restarted.unlock("1111")
-    assert restarted.attempts_state() == (11, LOCKOUT_S)
-    clock.advance(LOCKOUT_S)
+        restarted.unlock(PIN)  # even the right PIN waits, and it is not counted
+    assert restarted.attempts_state() == (10, LOCKOUT_S)
+    expected = [30 * 60, 60 * 60, 2 * 3600, 4 * 3600, 8 * 3600, 8 * 3600, 8 * 3600]
+    for failed, wait in enumerate(expected, start=11):
+        boot.advance(delay_after(failed - 1))
+        with pytest.raises(LockedOut) as error:
+            restarted.unlock("1111")  # the one try after the wait, wrong again
+        assert error.value.retry_after_s == wait == delay_after(failed)
+        assert restarted.attempts_state() == (failed, wait)
+    assert "8 hours" in str(error.value)
+    boot.advance(8 * 3600)
     store = restarted.unlock(PIN)
     assert store.check_ins.get(record["id"]) == record
     assert restarted.attempts_state() == (0, 0.0)
-
-
-def test_clock_set_back_does_not_shorten_a_delay(
-    make_vault: Callable[..., Vault], clock: FakeClock
-) -> None:
-    vault = make_vault()
-    vault.create(PIN).lock()
-    for _ in range(4):
-        with pytest.raises(WrongPin):
-            vault.unlock("0000")
-    clock.advance(-3600)
-    assert vault.attempts_state() == (4, 1.0)
 
 
 def test_change_pin_rewraps_without_touching_data(
@@ -180,7 +178,8 @@ def test_change_pin_with_wrong_old_pin_counts_as_a_wrong_pin(
         vault.change_pin("0000", OTHER)
     assert vault.attempts_state()[0] == 1
     with pytest.raises(ValidationError):
-        vault.change_pin(PIN, "12")
+        vault.change_pin(PIN, "1234")  # refused before anything is tried
+    assert vault.attempts_state()[0] == 1
     vault.unlock(PIN).lock()
 
 

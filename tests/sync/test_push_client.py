@@ -73,8 +73,10 @@ def test_push_replay_and_the_clinicians_alert_in_process(
     session = clinic_client.clinician_sign_in(demo.clinician_email, demo.clinician_password)
     [alert] = clinic_client.clinician_alerts(session.access_token).alerts
     assert alert.trigger == "phq9_item9" and alert.acknowledged_at is None
-    acked = clinic_client.clinician_acknowledge(session.access_token, alert.id)
+    acked = clinic_client.clinician_acknowledge(session.access_token, alert.id,
+                                                "Called Alex back; safe tonight.")
     assert acked.acknowledged_at is not None
+    assert acked.acknowledgement_note == "Called Alex back; safe tonight."
 
     with pytest.raises(NotAuthorised) as wrong:
         clinic_client.clinician_sign_in(demo.clinician_email, "not the password")

@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from iop_companion import __version__
+from iop_companion.clinic.credentials import server_secret
 from iop_companion.clinic.db import (
     concurrency_limit,
     create_clinic_engine,
@@ -20,7 +21,7 @@ from iop_companion.clinic.dependencies import ClinicServices
 from iop_companion.clinic.errors import install_error_handlers
 from iop_companion.clinic.limits import ConcurrencyLimit, RequestSizeLimit, SecurityHeaders
 from iop_companion.clinic.models import utc_now
-from iop_companion.clinic.routes import clinician, family, participant, public
+from iop_companion.clinic.routes import clinician, family, landing, participant, public
 
 API_PREFIX = "/api/v1"
 # Read by `create_app_from_env`, the factory each uvicorn worker process imports.
@@ -47,6 +48,8 @@ def create_app(
     engine = create_clinic_engine(database_url)
     if migrate_database:
         migrate_engine(engine)
+    # A missing or unreadable code secret stops start-up here, not the first enrolment.
+    server_secret(engine.url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -79,6 +82,8 @@ def create_app(
     app.include_router(participant.router, prefix=API_PREFIX)
     app.include_router(family.router, prefix=API_PREFIX)
     app.include_router(clinician.router, prefix=API_PREFIX)
+    # Outside the API: the pages an enrolment or invite link opens in a browser.
+    app.include_router(landing.router)
     return app
 
 

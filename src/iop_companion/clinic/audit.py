@@ -25,6 +25,10 @@ class AuditAction(StrEnum):
     FAMILY_AUTHENTICATE = "family.authenticate"
     FAMILY_SHARED_READ = "family.shared.read"
     CONSENT_BIND = "consent.bind"  # an invite's consent now names the member who joined
+    # The participant's answer about who joined (a pushed `family_confirmation` record):
+    CONSENT_CONFIRM = "consent.confirm"  # yes: the consent is active from now on
+    CONSENT_REJECT = "consent.reject"  # no: the consent is revoked...
+    FAMILY_MEMBER_REVOKE = "family_member.revoke"  # ...and so is the family member
     RECORD_PUSH = "participant.record.push"
     ALERT_CREATE = "alert.create"
     ALERT_REPEAT = "alert.repeat"  # a flag folded into the open alert of its trigger
@@ -41,6 +45,7 @@ class AuditAction(StrEnum):
     SESSION_CANCEL = "schedule.session.cancel"
     MEASURE_SCHEDULE_CHANGE = "clinic.measure_schedule.change"
     SUPPORT_RESPONSE_CHANGE = "clinic.support_response.change"
+    ALERT_THRESHOLDS_CHANGE = "clinic.alert_thresholds.change"
     GOALS_READ = "clinician.goals.read"
     GOAL_WRITE = "clinician.goal.write"
     AFTERCARE_READ = "clinician.aftercare.read"
@@ -56,6 +61,25 @@ class AuditAction(StrEnum):
     STAFF_SIGN_OUT_EVERYWHERE = "staff.sign_out_everywhere"
     STAFF_DISABLE = "staff.disable"
     STAFF_ENABLE = "staff.enable"
+    # The participant view and enrolment (clinic/participant_status.py, participant_view.py)
+    PARTICIPANTS_READ = "clinician.participants.read"
+    PARTICIPANT_READ = "clinician.participant.read"
+    PARTICIPANT_CREATE = "participant.create"
+    ENROLMENT_CODE_ISSUE = "enrolment_code.issue"
+    DEVICES_READ = "clinician.devices.read"
+    CHECK_INS_READ = "clinician.check_ins.read"
+    SAFETY_PLAN_READ = "clinician.safety_plan.read"
+    RELAPSE_PLAN_READ = "clinician.relapse_plan.read"
+    LAPSE_REVIEWS_READ = "clinician.lapse_reviews.read"
+    # Staff administration and one's own account (clinic/staff_admin.py)
+    STAFF_READ = "admin.staff.read"
+    STAFF_CREATE = "staff.create"
+    STAFF_PASSWORD_RESET = "staff.password_reset"
+    STAFF_PASSWORD_CHANGE = "staff.password_change"
+    STAFF_ACCOUNT_READ = "staff.account.read"
+    AUDIT_READ = "admin.audit.read"
+    # The staff portal (clinic/portal/): a form sent without this session's CSRF token.
+    PORTAL_CSRF_REFUSED = "portal.csrf_refused"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

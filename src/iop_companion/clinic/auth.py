@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from iop_companion.clinic.audit import AuditAction, commit_failure
+from iop_companion.clinic.audit import AuditAction, commit_failure, staff_actor
 from iop_companion.clinic.credentials import digest
 from iop_companion.clinic.dependencies import DbSession, Now
 from iop_companion.clinic.family import active_consents, scopes_of
@@ -59,6 +59,10 @@ _clinician_bearer = HTTPBearer(
 )
 
 CLINICIAN_NOT_AUTHORISED_MESSAGE = "Your session has ended or is not valid. Please sign in again."
+PASSWORD_CHANGE_REQUIRED_MESSAGE = (
+    "You signed in with a temporary password. Choose a new password before going on."
+)
+ADMINISTRATORS_ONLY_MESSAGE = "Only an administrator of the clinic can do this."
 
 _family_bearer = HTTPBearer(
     auto_error=False,
@@ -174,9 +178,13 @@ CurrentFamilyMember = Annotated[AuthenticatedFamilyMember, Depends(require_famil
 
 @dataclass(frozen=True)
 class AuthenticatedClinician:
+    """A signed-in staff member: a clinician, or an administrator, who may do all that a
+    clinician does and also manages the clinic's staff (one account per person)."""
+
     staff_id: uuid.UUID
     clinic_id: uuid.UUID
     session_id: uuid.UUID
+    role: StaffRole = StaffRole.CLINICIAN
 
 
 # A clinician's session ends after this long without a request (sliding), well before
@@ -184,14 +192,28 @@ class AuthenticatedClinician:
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 _IDLE_RECORD_STEP = timedelta(minutes=1)
 
+# What a session signed in with a temporary password may reach (route paths end so):
+# the account itself, choosing the new password, and signing out (in the API and in the
+# staff portal, clinic/portal/).
+_OPEN_BEFORE_PASSWORD_CHANGE = ("/clinician/account", "/clinician/account/password",
+                                "/clinician/sessions/current", "/clinician/sessions/revoke-all",
+                                "/portal/password", "/portal/sign-out")
+
+
+def _open_before_password_change(request: Request) -> bool:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "")).endswith(_OPEN_BEFORE_PASSWORD_CHANGE)
+
 
 def require_clinician(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_clinician_bearer)],
+    request: Request,
     db: DbSession,
     now: Now,
 ) -> AuthenticatedClinician:
-    """Resolve the bearer token to a clinician's unexpired, unrevoked, recently used
-    session of an account that is not disabled, or 401."""
+    """Resolve the bearer token to a staff member's unexpired, unrevoked, recently used
+    session of an account that is not disabled, or 401. An account still on a temporary
+    password gets 403 everywhere but its own account and signing out."""
     token = _usable(credentials)
     if token is None:
         raise _refuse(CLINICIAN_NOT_AUTHORISED_MESSAGE)
@@ -206,8 +228,6 @@ def require_clinician(
         reason = "session_idle"
     elif session.staff.disabled:
         reason = "staff_disabled"
-    elif session.staff.role is not StaffRole.CLINICIAN:
-        reason = "not_a_clinician"
     else:
         reason = None
     if session is None or reason is not None:
@@ -215,12 +235,33 @@ def require_clinician(
             db, now, action=AuditAction.STAFF_AUTHENTICATE, record_type="staff_session",
             record_id=session.id if session else None, reason=reason or "unknown_token",
             message=CLINICIAN_NOT_AUTHORISED_MESSAGE)
+    if session.staff.password_change_required and not _open_before_password_change(request):
+        commit_failure(db, at=now, action=AuditAction.STAFF_AUTHENTICATE,
+                       actor=staff_actor(session.staff_id), record_type="staff_session",
+                       record_id=session.id, reason="password_change_required")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED_MESSAGE)
     if session.last_used_at is None or now - session.last_used_at >= _IDLE_RECORD_STEP:
         # The idle timeout slides; writing at most once a minute spares the database.
         session.last_used_at = now
         db.commit()
     return AuthenticatedClinician(staff_id=session.staff_id, clinic_id=session.staff.clinic_id,
-                                  session_id=session.id)
+                                  session_id=session.id, role=session.staff.role)
 
 
 CurrentClinician = Annotated[AuthenticatedClinician, Depends(require_clinician)]
+
+
+def require_administrator(clinician: CurrentClinician, db: DbSession,
+                          now: Now) -> AuthenticatedClinician:
+    """The signed-in staff member if they are an administrator; otherwise the attempt is
+    audited and the answer is 403."""
+    if clinician.role is not StaffRole.ADMINISTRATOR:
+        commit_failure(db, at=now, action=AuditAction.STAFF_AUTHENTICATE,
+                       actor=staff_actor(clinician.staff_id), record_type="staff",
+                       record_id=clinician.staff_id,
+                       reason="not_an_administrator")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, ADMINISTRATORS_ONLY_MESSAGE)
+    return clinician
+
+
+CurrentAdministrator = Annotated[AuthenticatedClinician, Depends(require_administrator)]

@@ -119,7 +119,8 @@ def consent_as_published(db: Session, consent: Consent) -> ConsentNotice:
     member = db.get(FamilyMember, consent.family_member_id) if consent.family_member_id else None
     name = invite.recipient_name if invite is not None else (member.display_name if member
                                                              else "")
-    return consent_notice(consent, name, invite.expires_at if invite is not None else None)
+    return consent_notice(consent, name, invite.expires_at if invite is not None else None,
+                          joined_name=member.display_name if member is not None else None)
 
 
 def publish_consent(db: Session, consent: Consent, now: datetime) -> int:

@@ -1,7 +1,8 @@
 """Clinician accounts: signing in, and their clinic's alerts (security A2, A3, R4).
 
-A clinician signs in with email and password (Argon2id, one account per person)
-and gets a random bearer token that lives 12 hours and is stored only as a digest.
+A clinician (or an administrator, who is a clinician too) signs in with email and
+password (Argon2id, one account per person) and gets a random bearer token that lives
+12 hours and is stored only as a digest.
 A clinician sees and acknowledges their own clinic's alerts and nothing else (the list
 itself: clinic/alerts.py).
 """
@@ -30,7 +31,6 @@ from iop_companion.clinic.models import (
     AuditOutcome,
     Participant,
     Staff,
-    StaffRole,
     StaffSession,
 )
 from iop_companion.sync.protocol import ClinicianAlert
@@ -73,8 +73,6 @@ def sign_in(db: Session, email: str, password: str, now: datetime,
         reason = "wrong_password"
     elif staff.disabled:
         reason = "staff_disabled"
-    elif staff.role is not StaffRole.CLINICIAN:
-        reason = "not_a_clinician"
     else:
         reason = None
     if staff is None or reason is not None:
@@ -129,9 +127,11 @@ def revoke_staff_sessions(db: Session, staff_id: uuid.UUID, now: datetime) -> in
     return int(getattr(result, "rowcount", 0))
 
 
-def set_staff_disabled(db: Session, email: str, disabled: bool, now: datetime) -> Staff | None:
-    """Disable (ending every session) or enable a staff account, audited; None if no such
-    email. Enabling also clears the lock-out notice and the email's failure count."""
+def set_staff_disabled(db: Session, email: str, disabled: bool, now: datetime,
+                       actor: str = "cli") -> Staff | None:
+    """Disable (ending every session) or enable a staff account, audited as done by
+    `actor` (the `iop-clinic` command, or an administrator); None if no such email.
+    Enabling also clears the lock-out notice and the email's failure count."""
     staff = db.scalar(select(Staff).where(Staff.email == email.strip().lower()))
     if staff is None:
         return None
@@ -141,7 +141,7 @@ def set_staff_disabled(db: Session, email: str, disabled: bool, now: datetime) -
     else:
         staff.locked_out_at = None
         throttle.clear(db, throttle.account_key(email))
-    record_audit(db, at=now, actor="cli",
+    record_audit(db, at=now, actor=actor,
                  action=AuditAction.STAFF_DISABLE if disabled else AuditAction.STAFF_ENABLE,
                  record_type="staff", record_id=staff.id)
     return staff
@@ -168,4 +168,8 @@ def clinician_alert(alert: Alert) -> ClinicianAlert:
         acknowledged_at=alert.acknowledged_at,
         count=alert.flag_count,
         latest_at=alert.latest_at,
+        detail=dict(alert.detail or {}),
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_by_name=alert.acknowledger.display_name if alert.acknowledger else None,
+        acknowledgement_note=alert.acknowledgement_note,
     )

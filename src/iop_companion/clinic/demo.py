@@ -8,12 +8,15 @@ which are reserved for fiction in the North American numbering plan.
 
 from __future__ import annotations
 
+import io
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +25,7 @@ from iop_companion.clinic.changes import (
     publish_consent,
     publish_program,
 )
+from iop_companion.clinic.clinicians import revoke_staff_sessions
 from iop_companion.clinic.credentials import hash_password
 from iop_companion.clinic.enrolment import issue_enrolment_code
 from iop_companion.clinic.family import issue_family_invite
@@ -45,8 +49,9 @@ DEMO_CLINIC_NAME = "Cedar Hollow Recovery Center"
 DEMO_SUPPORT_RESPONSE_HOURS = 4
 DEMO_TIMEZONE = "America/Chicago"
 DEMO_CLINICIAN_EMAIL = "jordan.ellis@cedarhollow.example"
-# Demo data only: a fixed password so the printed credentials keep working.
-DEMO_CLINICIAN_PASSWORD = "cedar-hollow-demo"
+# Every seeding gives the demo clinician a new random password (printed once, never
+# stored in the clear), so no password in this source opens a demo clinic.
+DEMO_PASSWORD_BYTES = 12
 
 # Alex's family member, named on the invite (the consent's recipient).
 DEMO_FAMILY_RECIPIENT = "Sam"
@@ -231,12 +236,16 @@ _CANCELLATION_NOTE = (
 def seed_demo(session: Session, now: datetime) -> DemoCredentials:
     """Create the demo clinic once, top its schedule up around `now`, and issue fresh codes.
 
-    Each call issues a new enrolment code for Alex and a new family invite for Sam
-    (with its education consent). Runs in the caller's transaction: commit it, or
-    the codes will not work.
+    Each call issues a new enrolment code for Alex, a new family invite for Sam (with
+    its education consent) and a new password for the demo clinician (ending the
+    sessions signed in with the previous one). Runs in the caller's transaction:
+    commit it, or none of these will work.
     """
+    password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
     if session.get(Clinic, DEMO_CLINIC_ID) is None:
-        _create_demo_clinic(session, now)
+        _create_demo_clinic(session, now, hash_password(password))
+    else:
+        _change_clinician_password(session, password, now)
     participant = session.get(Participant, DEMO_PARTICIPANT_ID)
     assert participant is not None, "the demo clinic exists without its participant"
     _top_up_schedule(session, participant, now)
@@ -254,10 +263,18 @@ def seed_demo(session: Session, now: datetime) -> DemoCredentials:
     return DemoCredentials(
         enrolment_code=code,
         clinician_email=DEMO_CLINICIAN_EMAIL,
-        clinician_password=DEMO_CLINICIAN_PASSWORD,
+        clinician_password=password,
         clinic_name=DEMO_CLINIC_NAME,
         family_invite_code=invite.code,
     )
+
+
+def _change_clinician_password(session: Session, password: str, now: datetime) -> None:
+    staff = session.scalars(select(Staff).where(Staff.clinic_id == DEMO_CLINIC_ID,
+                                                Staff.email == DEMO_CLINICIAN_EMAIL)).one()
+    staff.password_hash = hash_password(password)
+    revoke_staff_sessions(session, staff.id, now)  # the old password's sessions end too
+    session.flush()
 
 
 def _withdraw_unused_invites(session: Session, now: datetime) -> None:
@@ -273,7 +290,7 @@ def _withdraw_unused_invites(session: Session, now: datetime) -> None:
         publish_consent(session, consent, now)
 
 
-def _create_demo_clinic(session: Session, now: datetime) -> None:
+def _create_demo_clinic(session: Session, now: datetime, clinician_password_hash: str) -> None:
     zone = ZoneInfo(DEMO_TIMEZONE)
     local_today = now.astimezone(zone).date()
     program_start = _monday_of(local_today - SCHEDULE_PAST)
@@ -303,7 +320,7 @@ def _create_demo_clinic(session: Session, now: datetime) -> None:
                 clinic_id=DEMO_CLINIC_ID,
                 email=DEMO_CLINICIAN_EMAIL,
                 display_name="Jordan Ellis, LCSW",
-                password_hash=hash_password(DEMO_CLINICIAN_PASSWORD),
+                password_hash=clinician_password_hash,
                 role=StaffRole.CLINICIAN,
                 created_at=now,
             ),
@@ -435,3 +452,18 @@ def _keep_one_upcoming_cancellation(session: Session, now: datetime) -> None:
 
 def _monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def terminal_qr(text: str) -> str:
+    """`text` as a QR code drawn with block characters, for a terminal."""
+    drawn = io.StringIO()
+    segno.make(text, error="m").terminal(out=drawn, compact=True)
+    return drawn.getvalue()
+
+
+def print_qr(text: str) -> None:
+    """Print `text` as a QR code, or say why not (a terminal without block characters)."""
+    try:
+        print(terminal_qr(text), end="", flush=True)
+    except UnicodeEncodeError:
+        print("(This terminal cannot draw the QR code; use the link above.)", flush=True)

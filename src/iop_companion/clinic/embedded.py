@@ -1,13 +1,16 @@
 """A demo clinic server running inside the app's own process, on a real local socket.
 
-Used when someone tries the app without a clinic: the app talks to it over HTTP
-exactly as it would to a real clinic.
+Used by `iop-companion --demo`: the app talks to it over HTTP exactly as it would to
+a real clinic. Its database lives in a temporary folder that `stop()` removes, so
+nothing of it outlives the demo (it holds what the app synced, unencrypted).
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -42,12 +45,30 @@ class EmbeddedClinic:
     _server: _ThreadedServer = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _socket: socket.socket = field(repr=False)
+    # The temporary folder holding the database, removed by stop(); None: the caller's file.
+    temporary_folder: Path | None = None
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving and wait for the server thread; safe to call twice."""
+        """Stop serving and wait for the server thread (and remove the temporary
+        database); safe to call twice."""
         self._server.should_exit = True
         self._thread.join(timeout)
         self._socket.close()
+        if self.temporary_folder is not None:
+            shutil.rmtree(self.temporary_folder, ignore_errors=True)
+
+
+def start_temporary_demo_clinic(host: str = "127.0.0.1", port: int = 0) -> EmbeddedClinic:
+    """The demo clinic on a new database in a new private temporary folder: every start
+    is a new clinic, and `stop()` deletes it."""
+    folder = Path(tempfile.mkdtemp(prefix="iop-demo-clinic-"))  # mode 0700
+    try:
+        clinic = start_embedded_clinic(folder / "clinic.sqlite3", host, port)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    clinic.temporary_folder = folder
+    return clinic
 
 
 def start_embedded_clinic(db_path: Path, host: str = "127.0.0.1", port: int = 0) -> EmbeddedClinic:
@@ -65,7 +86,9 @@ def start_embedded_clinic(db_path: Path, host: str = "127.0.0.1", port: int = 0)
     server = _ThreadedServer(
         # log_config=None: the app owns logging configuration. No access log: it
         # would be noise, and the app's logs must say nothing about the participant.
-        uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="on")
+        # No proxy headers: nothing stands between the app and this clinic.
+        uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
+                       lifespan="on", proxy_headers=False)
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [listener]}, name="embedded-clinic", daemon=True

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from iop_companion.clinic.credentials import digest
 from iop_companion.clinic.models import Device, EnrolmentCode, Participant
 from iop_companion.clinic.single_use import claim, find_code, unused_code
 from iop_companion.clinic.tokens import IssuedTokens, issue_tokens
@@ -56,11 +55,11 @@ def issue_enrolment_code(
     """Create a code for `participant_id` and return it as shown to people ("ABCD-2345")."""
     if not timedelta(0) < lifetime <= MAX_CODE_LIFETIME:
         raise ValueError(f"an enrolment code lives at most {MAX_CODE_LIFETIME}")
-    code = unused_code(session, EnrolmentCode)
+    code, code_hash = unused_code(session, EnrolmentCode)
     session.add(
         EnrolmentCode(
             participant_id=participant_id,
-            code_hash=digest(code),
+            code_hash=code_hash,
             created_at=now,
             expires_at=now + lifetime,
         )

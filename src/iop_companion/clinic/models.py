@@ -30,11 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
+from iop_companion.domain.alert_rules import AlertTrigger
 from iop_companion.sync.protocol import (
     AssignmentStatus,
     ConsentScope,
     RecordKind,
-    SafetyTrigger,
     SessionKind,
     SessionStatus,
 )
@@ -124,6 +124,9 @@ class Clinic(Base):
     measure_interval_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # Hours within which the clinic answers an "I need support" request (None: not stated).
     support_response_hours: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The thresholds of the alert rules (domain/alert_rules.py AlertThresholds), only
+    # those the clinic set itself; the rest are the program's defaults.
+    alert_thresholds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
 class Staff(Base):
@@ -144,6 +147,10 @@ class Staff(Base):
     # Set when repeated wrong passwords locked the account: a notice for the clinic's admin
     # (with an audit entry); cleared by `iop-clinic staff enable`.
     locked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set while the password is a temporary one an administrator gave out (a new account,
+    # a reset): its sessions open nothing but choosing a new password (clinic/auth.py).
+    password_change_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"))
 
 
 class Participant(Base):
@@ -168,7 +175,8 @@ class EnrolmentCode(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    # HMAC-SHA256 hex under the server secret (clinic/credentials.py), never the code.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -202,7 +210,8 @@ class FamilyInvite(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    # HMAC-SHA256 hex under the server secret (clinic/credentials.py), never the code.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     recipient_name: Mapped[str] = mapped_column(String(80))  # the named person (42 CFR 2.31)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -231,9 +240,12 @@ class Consent(Base):
     """A participant's consent to share `scope` with one recipient (42 CFR 2.31).
 
     Who (the invite's named person, then the family member who redeemed it), what
-    (`scope`), why (`purpose`), until when (`expires_at`), when given (`granted_at`)
-    and whether withdrawn (`revoked_at`). Rows are never deleted: revoking sets
-    `revoked_at`, which blocks access at the next request.
+    (`scope`), why (`purpose`), until when (`expires_at`: at most a year after
+    `granted_at`), when given (`granted_at`) and whether withdrawn (`revoked_at`).
+    Rows are never deleted: revoking sets `revoked_at`, which blocks access at the next
+    request. Joining binds the consent to the family member, but nothing is shared
+    until the participant confirms that person (`confirmed_at`); saying it is not them
+    sets `rejected_at` and revokes it (clinic/family.py).
     """
 
     __tablename__ = "consents"
@@ -245,6 +257,7 @@ class Consent(Base):
         CheckConstraint(
             "expires_at IS NULL OR expires_at > granted_at", name="expires_after_grant"
         ),
+        CheckConstraint("confirmed_at IS NULL OR rejected_at IS NULL", name="one_answer"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -257,8 +270,11 @@ class Consent(Base):
     scope: Mapped[ConsentScope] = mapped_column(_enum_column(ConsentScope))
     purpose: Mapped[str] = mapped_column(String(500))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The participant's answer about the person who joined (at most one of the two).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ScheduledSessionRecord(Base):
@@ -366,20 +382,22 @@ class ParticipantRecord(Base):
 
 
 class Alert(Base):
-    """Safety flags of one trigger from one participant, for their clinicians.
+    """Safety flags, or events of one alert rule, of one trigger from one participant, for
+    their clinicians.
 
-    At most one open (unacknowledged) alert per participant and trigger: a flag arriving
-    while one is open is folded into it (`flag_count`, `latest_at`); acknowledging closes
-    it and the next flag opens a new one (clinic/alerts.py). `record_id` is the flag that
-    opened it; every flag stays in participant_records. `priority` is the clinic's, from
-    the trigger, never the phone's.
+    At most one open (unacknowledged) alert per participant and trigger: a flag or rule
+    event arriving while one is open is folded into it (`flag_count`, `latest_at`,
+    `detail`); acknowledging closes it and the next one opens a new one (clinic/alerts.py).
+    `record_id` is the record whose arrival opened it (the flag, the check-in, the
+    measure result; for silence, the last check-in before it, if any); every flag stays
+    in participant_records and every event in alert_events. `priority` is the clinic's,
+    from the trigger, never the phone's.
     """
 
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint(_in_values_check("trigger", SafetyTrigger), name="trigger"),
+        CheckConstraint(_in_values_check("trigger", AlertTrigger), name="trigger"),
         CheckConstraint("flag_count >= 1", name="flag_count_positive"),
-        UniqueConstraint("participant_id", "record_id"),
         Index(None, "participant_id", "trigger", unique=True,
               sqlite_where=text("acknowledged_at IS NULL"),
               postgresql_where=text("acknowledged_at IS NULL")),
@@ -387,17 +405,47 @@ class Alert(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"), index=True)
-    record_id: Mapped[uuid.UUID] = mapped_column()
-    trigger: Mapped[SafetyTrigger] = mapped_column(_enum_column(SafetyTrigger))
+    record_id: Mapped[uuid.UUID | None] = mapped_column()
+    trigger: Mapped[AlertTrigger] = mapped_column(_enum_column(AlertTrigger))
     priority: Mapped[int] = mapped_column(Integer)
-    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the phone's clock, first flag
+    # The phone's clock at the first flag, or when what raised a rule's alert happened.
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's, first flag
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     flag_count: Mapped[int] = mapped_column(Integer, default=1)  # flags folded in
     latest_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the server's, latest flag
+    # The figures behind the latest rule event folded in (None for safety flags).
+    detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # What the clinician who acknowledged it wrote (None before migration 0013).
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(1000))
 
     participant: Mapped[Participant] = relationship(lazy="joined", innerjoin=True)
+    acknowledger: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class AlertEvent(Base):
+    """One happening that raised or joined an alert: a safety flag, or what one rule found
+    (domain/alert_rules.py). `key` names the happening ("flag:<record id>", "craving_run:
+    <first day>"...): a participant's key is stored once, so the same data evaluated
+    again (a replay, a later check-in finding the same run, the list read twice) adds
+    nothing (clinic/alert_evaluation.py)."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("trigger", AlertTrigger), name="trigger"),
+        UniqueConstraint("participant_id", "key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"), index=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"))
+    trigger: Mapped[AlertTrigger] = mapped_column(_enum_column(AlertTrigger))
+    key: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[uuid.UUID | None] = mapped_column()  # the record it came from, if any
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())  # when it happened
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # when the clinic raised it
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
 class MeasureScore(Base):

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from iop_companion.clinic.alerts import fold_flag
+from iop_companion.clinic.alert_evaluation import raise_record_alerts
 from iop_companion.clinic.audit import AuditAction, device_actor, record_audit
 from iop_companion.clinic.changes import publish_record_version
+from iop_companion.clinic.family import NotTheirFamilyMember, decide_on_joiner
 from iop_companion.clinic.measures import ClinicScore, UnscorableAnswers, score_result, store_score
 from iop_companion.clinic.models import (
     AuditOutcome,
@@ -126,6 +127,17 @@ def _push_one(
                 db.rollback()
                 return _answer(db, device_id, record, now, PushOutcome.REJECTED,
                                str(unscorable), None, "unscorable")
+        if record.kind is RecordKind.FAMILY_CONFIRMATION:
+            # The participant's answer about who joined takes effect with the record.
+            try:
+                decide_on_joiner(db, participant_id,
+                                 uuid.UUID(str(record.payload["family_member_id"])),
+                                 bool(record.payload["right_person"]), now,
+                                 device_actor(device_id))
+            except NotTheirFamilyMember as refused:
+                db.rollback()
+                return _answer(db, device_id, record, now, PushOutcome.REJECTED,
+                               refused.message, None, refused.reason)
         stored = ParticipantRecord(
                 server_seq=seq,
                 participant_id=participant_id,
@@ -144,10 +156,9 @@ def _push_one(
         if score is not None:
             db.flush()  # the score refers to the stored row
             store_score(db, stored, score, now)
-        # A flag's first version raises or joins an alert; a later version of the same
-        # flag (its base is stored, checked above) was counted when the first came.
-        if record.kind is RecordKind.SAFETY_FLAG and record.version == 1:
-            fold_flag(db, participant_id, device_id, record, now)
+        # The alerts it raises (a flag; the clinic's rules on a check-in or a PHQ-9),
+        # filed with the record in this transaction (clinic/alert_evaluation.py).
+        raise_record_alerts(db, device_id, stored, score, now)
         if record.kind in SHARED_RECORD_KINDS:
             publish_record_version(db, participant_id, _clinic_of(db, participant_id),
                                    stored, now)

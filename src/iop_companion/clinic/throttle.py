@@ -7,7 +7,10 @@ quiet spell. A blocked request is answered 429 with Retry-After before anything 
 checked, so guesses made while blocked tell the guesser nothing.
 
 Counters live in the database (`throttle_counters`), so every worker process sees the
-same ones.
+same ones. A row whose failures are forgotten and whose block is over means nothing
+more than no row at all, so each counted failure also deletes a few such rows of its
+own family (addresses, or emails): a spray of addresses cannot grow the table without
+end.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +57,12 @@ SIGN_IN_GLOBAL = ThrottleRule(500, timedelta(seconds=10), timedelta(minutes=5),
 # accounts exist): 5 wrong passwords lock it for 15 minutes, then 30, 60... up to a day.
 SIGN_IN_PER_ACCOUNT = ThrottleRule(5, timedelta(minutes=15), timedelta(days=1),
                                    timedelta(days=1))
+
+
+# Stale rows deleted per counted failure, at most: each failure adds at most one row to
+# its family and takes away up to this many, so the table keeps only rows that still
+# mean something, while one failure never pays for a big clean-up.
+PRUNE_BATCH = 50
 
 
 class Throttled(Exception):
@@ -109,10 +118,44 @@ def record_failure(db: Session, key: Key, now: datetime) -> bool:
     row.failures += 1
     row.last_failure_at = now
     block = key.rule.block_for(row.failures)
-    if block is None:
-        return False
-    row.blocked_until = now + block
-    return True
+    if block is not None:
+        row.blocked_until = now + block
+    prune(db, key, now)
+    return block is not None
+
+
+def key_family(name: str) -> str | None:
+    """The prefix shared by the keys of one kind and rule ("enrolment:ip:"), or None for
+    a key that is alone of its kind (the global "enrolment:all")."""
+    head, _, _ = name.rpartition(":")
+    return f"{head}:" if ":" in head else None
+
+
+def prune(db: Session, key: Key, now: datetime, limit: int = PRUNE_BATCH) -> int:
+    """Delete up to `limit` rows of `key`'s family whose failures are forgotten (by
+    `key.rule`, which every key of a family shares) and whose block is over; how many.
+
+    On PostgreSQL rows locked by another request are skipped, never waited for: only
+    address or email rows are pruned, and only by a request that already holds the row
+    of its own key of that family, so the clean-up can add no lock wait that deadlocks.
+    """
+    family = key_family(key.name)
+    if family is None:
+        return 0
+    stale = (select(ThrottleCounter.key)
+             .where(ThrottleCounter.key.startswith(family, autoescape=True),
+                    ThrottleCounter.key != key.name,
+                    ThrottleCounter.last_failure_at <= now - key.rule.forget_after,
+                    or_(ThrottleCounter.blocked_until.is_(None),
+                        ThrottleCounter.blocked_until <= now))
+             .limit(limit))
+    if db.get_bind().dialect.name == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    names = list(db.scalars(stale))
+    if names:
+        db.execute(delete(ThrottleCounter).where(ThrottleCounter.key.in_(names))
+                   .execution_options(synchronize_session=False))
+    return len(names)
 
 
 def clear(db: Session, key: Key) -> None:

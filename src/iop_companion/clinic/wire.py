@@ -15,6 +15,7 @@ from iop_companion.clinic.models import (
 )
 from iop_companion.sync.protocol import (
     ClinicProfile,
+    ConsentConfirmation,
     ConsentNotice,
     HomeworkAssignment,
     ModuleAssignment,
@@ -119,7 +120,17 @@ def module_assignment(record: ModuleAssignmentRecord) -> ModuleAssignment:
 
 
 def consent_notice(consent: Consent, recipient_name: str,
-                   invite_expires_at: datetime | None) -> ConsentNotice:
+                   invite_expires_at: datetime | None,
+                   joined_name: str | None = None) -> ConsentNotice:
+    joined = consent.family_member_id is not None
+    if not joined:
+        confirmation = None
+    elif consent.rejected_at is not None:
+        confirmation = ConsentConfirmation.REJECTED.value
+    elif consent.confirmed_at is not None:
+        confirmation = ConsentConfirmation.CONFIRMED.value
+    else:
+        confirmation = ConsentConfirmation.AWAITING.value
     return ConsentNotice(
         id=consent.id,
         scope=consent.scope.value,
@@ -128,6 +139,9 @@ def consent_notice(consent: Consent, recipient_name: str,
         granted_at=consent.granted_at,
         expires_at=consent.expires_at,
         revoked_at=consent.revoked_at,
-        joined=consent.family_member_id is not None,
+        joined=joined,
         invite_expires_at=invite_expires_at,
+        joined_name=joined_name if joined else None,
+        family_member_id=consent.family_member_id,
+        confirmation=confirmation,
     )

@@ -9,6 +9,11 @@ pulls again from 0 and re-sends everything the clinic had acknowledged.
 Tokens: the refresh token lives only in the encrypted store, the 15-minute access
 token only in memory. Its lifetime is measured on the monotonic clock, so a phone
 whose wall clock is wrong still renews in time.
+
+Which clinic: the address the app was started with (`--clinic-url`, `--demo`, or a
+clinic built into a phone build) when there is one; otherwise the one the person
+named when connecting (an enrolment link, or an address typed by hand), kept in the
+encrypted store so that later starts talk to the same clinic.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from iop_companion.sync.clinic_client import (
     ClinicUnreachable,
     ExpiredCode,
     InvalidCode,
+    NoClinicAddress,
     NotAuthorised,
 )
 from iop_companion.sync.protocol import (
@@ -48,8 +54,19 @@ from iop_companion.sync.protocol import (
     change_data,
     payload_problem,
 )
+from iop_companion.sync.protocol.enrolment import normalise_enrolment_code
+from iop_companion.sync.protocol.enrolment_link import (
+    BadEnrolmentLink,
+    EnrolmentLink,
+    LinkKind,
+    LinkProblem,
+    normalise_clinic_url,
+    parse_link,
+)
 
 ENROLMENT_KEY = "clinic.enrolment"
+# The clinic's address, kept once a connection to it worked (enrolment or family join).
+CLINIC_URL_KEY = "clinic.url"
 PROFILE_KEY = "clinic.profile"
 LAST_REFRESH_KEY = "clinic.last_refresh"
 LINK_PROBLEM_KEY = "clinic.problem"
@@ -100,6 +117,47 @@ def code_refused(error: ClinicError, *, invalid_key: str, expired_key: str) -> C
     return CodeOutcome(False, "connect.error.other", detail=error.message)
 
 
+_ADDRESS_PROBLEMS = frozenset(
+    {LinkProblem.NOT_AN_ADDRESS, LinkProblem.NOT_HTTPS, LinkProblem.EXTRA_PARTS})
+
+
+def _link_keys(kind: LinkKind) -> str:
+    return "connect.link" if kind is LinkKind.ENROLMENT else "family.link"
+
+
+def link_problem_key(problem: LinkProblem, kind: LinkKind) -> str:
+    """The message key for a link or address that cannot be used."""
+    if problem in _ADDRESS_PROBLEMS:
+        return f"connect.address.{problem.value}"
+    return f"{_link_keys(kind)}.{problem.value}"
+
+
+def looks_like_link(text: str) -> bool:
+    """Whether a person pasted a link (or an address) rather than typed a bare code."""
+    return "/" in text or ":" in text
+
+
+def read_link(text: str, kind: LinkKind) -> EnrolmentLink | CodeOutcome:
+    """The clinic address and code in a pasted link (or a scanned QR code, which holds
+    the same text), or the refusal to show next to the field."""
+    if not text.strip():
+        return CodeOutcome(False, f"{_link_keys(kind)}.empty")
+    try:
+        return parse_link(text, kind)
+    except BadEnrolmentLink as bad:
+        if bad.problem is LinkProblem.NOT_A_LINK and _is_code(text):
+            return CodeOutcome(False, f"{_link_keys(kind)}.code_only")
+        return CodeOutcome(False, link_problem_key(bad.problem, kind))
+
+
+def _is_code(text: str) -> bool:
+    try:
+        normalise_enrolment_code(text)
+    except ValueError:
+        return False
+    return True
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -129,8 +187,11 @@ class ClinicLink:
         monotonic: Callable[[], float] = time.monotonic,
         page_size: int = DEFAULT_CHANGES_PAGE,
     ) -> None:
-        # `client` is None when the person runs the app without any clinic configured.
+        # `client` is None when the app may never talk to a clinic (tests); a client
+        # without an address is an app that learns its clinic when the person connects.
         self._client = client
+        # An address given at start wins over the one kept in the store.
+        self._fixed_address = client is not None and client.base_url is not None
         self._clock = clock
         self._monotonic = monotonic
         self._page_size = page_size
@@ -139,9 +200,90 @@ class ClinicLink:
         # look like theft to the clinic and get this device disconnected.
         self._token_lock = threading.Lock()
 
-    @property
-    def has_clinic(self) -> bool:
-        return self._client is not None
+    def clinic_url(self, store: Store) -> str | None:
+        """The address of the clinic this app talks to, or None when it knows none yet."""
+        self.use_kept_clinic(store)
+        return self._client.base_url if self._client is not None else None
+
+    def use_kept_clinic(self, store: Store) -> None:
+        """Talk to the clinic whose address the store kept, unless one was given at start."""
+        if self._client is None or self._fixed_address:
+            return
+        kept = store.settings.get(CLINIC_URL_KEY)
+        if kept and kept != self._client.base_url:
+            self._client.use_address(kept)
+
+    def connect(self, store: Store, clinic_url: str | None,
+                attempt: Callable[[], CodeOutcome]) -> CodeOutcome:
+        """Run `attempt` (an enrolment, a family join) at the clinic at `clinic_url`, or at
+        the clinic this app knows when None; keep the clinic's address once it worked.
+
+        An app that knows its clinic refuses another one (what it keeps belongs to that
+        clinic). Otherwise the address is asked whether it is a clinic first, so a typo
+        gets a clear message rather than a refused code.
+        """
+        if self._client is None:
+            return CodeOutcome(False, "connect.error.no_clinic")
+        known = self.clinic_url(store)
+        wanted = None
+        if clinic_url is not None:
+            try:
+                wanted = normalise_clinic_url(clinic_url)
+            except BadEnrolmentLink as bad:
+                return CodeOutcome(False, link_problem_key(bad.problem, LinkKind.ENROLMENT))
+        if known is not None:
+            if wanted is not None and wanted != normalise_clinic_url(known):
+                return CodeOutcome(False, "connect.error.other_clinic")
+            return self._keep_address_if(store, attempt())
+        if wanted is None:
+            return CodeOutcome(False, "connect.error.no_clinic")
+        refusal = self._not_a_clinic(wanted)
+        if refusal is not None:
+            return refusal
+        self._client.use_address(wanted)
+        outcome = attempt()
+        if not outcome.ok:
+            self._client.use_address(None)  # never keep an address that did not work
+        return self._keep_address_if(store, outcome)
+
+    def _not_a_clinic(self, clinic_url: str) -> CodeOutcome | None:
+        assert self._client is not None
+        try:
+            self._client.for_address(clinic_url).health()
+        except ClinicUnreachable:
+            return CodeOutcome(False, "connect.error.address_unreachable")
+        except ClinicError as error:
+            if error.retryable:  # a clinic, in trouble right now
+                return CodeOutcome(False, "connect.error.other", detail=error.message)
+            return CodeOutcome(False, "connect.error.not_a_clinic")
+        return None
+
+    def _keep_address_if(self, store: Store, outcome: CodeOutcome) -> CodeOutcome:
+        """Keep the clinic's address in the store when `outcome` says it worked."""
+        address = self._client.base_url if self._client is not None else None
+        if outcome.ok and address is not None and store.settings.get(CLINIC_URL_KEY) != address:
+            store.settings.set(CLINIC_URL_KEY, address)
+        return outcome
+
+    def enrol_at(self, store: Store, clinic_url: str | None, code: str) -> CodeOutcome:
+        """Enrol with `code` at the clinic at `clinic_url` (None: the one this app knows)."""
+        if not code.strip():
+            return CodeOutcome(False, "connect.error.empty")
+        return self.connect(store, clinic_url, lambda: self.enrol(store, code))
+
+    def enrol_with_link(self, store: Store, text: str) -> CodeOutcome:
+        """Enrol with a pasted enrolment link (or the text of the clinic's QR code)."""
+        return self.connect_with_link(store, text, LinkKind.ENROLMENT,
+                                      lambda code: self.enrol(store, code))
+
+    def connect_with_link(self, store: Store, text: str, kind: LinkKind,
+                          attempt: Callable[[str], CodeOutcome]) -> CodeOutcome:
+        """Run `attempt` with the code in a pasted link, at the link's clinic (which must
+        be the clinic this app knows, when it knows one)."""
+        link = read_link(text, kind)
+        if isinstance(link, CodeOutcome):
+            return link
+        return self.connect(store, link.clinic_url, lambda: attempt(link.code))
 
     @staticmethod
     def enrolment(store: Store) -> dict[str, Any] | None:
@@ -153,6 +295,9 @@ class ClinicLink:
 
     def enrol(self, store: Store, code: str) -> CodeOutcome:
         if self._client is None:
+            return CodeOutcome(False, "connect.error.no_clinic")
+        self.use_kept_clinic(store)
+        if self._client.base_url is None:
             return CodeOutcome(False, "connect.error.no_clinic")
         if not code.strip():
             return CodeOutcome(False, "connect.error.empty")
@@ -172,6 +317,7 @@ class ClinicLink:
             "enrolled_at": self._clock().isoformat(),
         })
         store.settings.set(PROFILE_KEY, result.clinic.model_dump(mode="json"))
+        store.settings.set(CLINIC_URL_KEY, self._client.base_url)
         # A new enrolment starts the feed afresh (the previous one may be another account's).
         store.settings.set(PULL_CURSOR_KEY, 0)
         store.settings.delete(SKIPPED_KINDS_KEY)
@@ -196,6 +342,7 @@ class ClinicLink:
         stored and leave the cursor where it was."""
         if self._client is None or self.enrolment(store) is None:
             return self.status(store)
+        self.use_kept_clinic(store)
         state = self._pull(store)
         if state is None:
             # The clinic was restored from a backup: send back what it lost, then pull
@@ -206,6 +353,9 @@ class ClinicLink:
         if state is LinkState.UP_TO_DATE:
             store.settings.set(LAST_REFRESH_KEY, self._clock().isoformat())
             store.settings.delete(LINK_PROBLEM_KEY)
+            # The clinic that just answered is this enrolment's (an app enrolled before
+            # addresses were kept learns it here, from its --clinic-url).
+            self._keep_address_if(store, CodeOutcome(True))
         else:
             store.settings.set(LINK_PROBLEM_KEY, state.value)
         return self.status(store)
@@ -338,6 +488,7 @@ class ClinicLink:
         """
         if self._client is None or self.enrolment(store) is None:
             return LinkState.NOT_ENROLLED
+        self.use_kept_clinic(store)
         client = self._client
         while True:
             entries = store.outbox.pending(limit=batch_size)
@@ -450,6 +601,8 @@ def _state_for(error: ClinicError) -> LinkState:
     disconnected this device"): the person needs to do different things."""
     if isinstance(error, ClinicUnreachable):
         return LinkState.OFFLINE
-    if isinstance(error, NotAuthorised):
+    # Enrolled, but the clinic's address is known nowhere (an app enrolled with the old
+    # built-in demo clinic): like a disconnection, the person connects again.
+    if isinstance(error, NotAuthorised | NoClinicAddress):
         return LinkState.NOT_AUTHORISED
     return LinkState.FAILED

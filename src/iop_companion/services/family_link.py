@@ -3,6 +3,10 @@
 Family members see only what the participant chose to share (education content)
 and crisis resources; never check-ins, logs or notes. The consent lives on the
 clinic server and is checked at every request, so a revoked share ends at once.
+
+Joining shares nothing yet: the participant first confirms that the person who joined
+is the one they invited. Until then the clinic answers "awaiting_confirmation" and
+the home screen says who it is waiting for.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from typing import Any
 from iop_companion.services.clinic_link import PROFILE_KEY, CodeOutcome, code_refused, utc_now
 from iop_companion.store import Store
 from iop_companion.sync.clinic_client import ClinicClient, ClinicError, NotAuthorised
+from iop_companion.sync.protocol import FamilySharingStatus
 
 MEMBERSHIP_KEY = "family.membership"
 SHARED_KEY = "family.shared"
 SHARING_ENDED_KEY = "family.sharing_ended"
 LAST_REFRESH_KEY = "family.last_refresh"
+# Set when access ended before the participant ever confirmed this person.
+ENDED_UNCONFIRMED_KEY = "family.ended_unconfirmed"
 
 
 class FamilyLink:
@@ -38,6 +45,25 @@ class FamilyLink:
     @staticmethod
     def sharing_ended(store: Store) -> bool:
         return bool(store.settings.get(SHARING_ENDED_KEY))
+
+    @staticmethod
+    def last_refresh(store: Store) -> str | None:
+        """When the clinic last answered what is shared (ISO time), if ever."""
+        found = store.settings.get(LAST_REFRESH_KEY)
+        return str(found) if found else None
+
+    @staticmethod
+    def awaiting_confirmation(store: Store) -> bool:
+        """Joined, and the participant has not yet confirmed this is the right person."""
+        shared = store.settings.get(SHARED_KEY) or {}
+        return shared.get("status") == FamilySharingStatus.AWAITING_CONFIRMATION.value
+
+    @staticmethod
+    def ended_unconfirmed(store: Store) -> bool:
+        """Access ended before the participant ever confirmed this person (they said it
+        was not them, or the invite's consent ended first): nothing was ever shared."""
+        return FamilyLink.sharing_ended(store) and bool(
+            store.settings.get(ENDED_UNCONFIRMED_KEY))
 
     def join(self, store: Store, code: str, display_name: str) -> CodeOutcome:
         if self._client is None:
@@ -60,6 +86,8 @@ class FamilyLink:
             "joined_at": self._clock().isoformat(),
         })
         store.settings.set(PROFILE_KEY, joined.clinic.model_dump(mode="json"))
+        # Until the first refresh answers: nothing is shared before the participant confirms.
+        store.settings.set(SHARED_KEY, {"modules": [], "status": joined.status})
         self.refresh(store)
         return CodeOutcome(True)
 
@@ -71,15 +99,23 @@ class FamilyLink:
         try:
             shared = self._client.family_shared(membership["family_token"])
         except NotAuthorised:
-            # The participant stopped sharing (or it expired): forget what was shared.
+            # The participant stopped sharing (or it expired, or they said this was not
+            # the person they invited): forget what was shared.
+            if self.awaiting_confirmation(store) and not self.sharing_ended(store):
+                store.settings.set(ENDED_UNCONFIRMED_KEY, True)
             store.settings.set(SHARING_ENDED_KEY, True)
             store.settings.set(SHARED_KEY, {"modules": []})
             return False
         except ClinicError:
             return False
         store.settings.set(SHARED_KEY, {
-            "modules": [m.model_dump(mode="json") for m in shared.modules]})
+            "modules": [m.model_dump(mode="json") for m in shared.modules],
+            "status": shared.status})
         store.settings.set(PROFILE_KEY, shared.clinic.model_dump(mode="json"))
+        if shared.participant_first_name:
+            store.settings.set(MEMBERSHIP_KEY, {
+                **membership, "participant_first_name": shared.participant_first_name})
         store.settings.delete(SHARING_ENDED_KEY)
+        store.settings.delete(ENDED_UNCONFIRMED_KEY)
         store.settings.set(LAST_REFRESH_KEY, self._clock().isoformat())
         return True

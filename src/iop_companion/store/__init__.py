@@ -35,8 +35,12 @@ Design, in one place:
 * **Participant rights** (export.py, vault.py): export as JSON and HTML with the
   42 CFR Part 2 notice, encrypted by default; "remove from this device" destroys the
   key first, then deletes the files.
-* **Wrong PIN** (attempts.py): no delay for 3 tries, then 1-30 s, lock-out after 10
-  (15 minutes, then one more try); the data is never touched.
+* **Wrong PIN** (attempts.py): no delay for 3 tries, then 1-30 s, lock-out from the
+  10th (15 minutes, doubling with each further one up to 8 hours), timed on the boot
+  clock so that changing the phone's clock does not shorten it; the data is never
+  touched unless the person chose to erase everything after 10, 15 or 20 wrong tries.
+* **Recovery code** (vault.py): a second wrapping of the data key, shown once, so a
+  forgotten PIN can be replaced without losing data.
 
 Messages of every exception here are safe to show and log: no health data.
 """
@@ -48,6 +52,7 @@ from .errors import (
     AlreadySetUp,
     LockedOut,
     NewerVersion,
+    NoRecoveryCode,
     NotSetUp,
     PinDelay,
     StoreBusy,
@@ -55,8 +60,10 @@ from .errors import (
     StoreError,
     StoreLocked,
     ValidationError,
+    Wiped,
     WriteFailed,
     WrongPin,
+    WrongRecoveryCode,
 )
 from .goals import GoalRatingRepository, TreatmentGoalRepository
 from .lock_card import LockScreenCard
@@ -86,6 +93,7 @@ __all__ = [
     "LockedOut",
     "MigrationPlan",
     "NewerVersion",
+    "NoRecoveryCode",
     "NotSetUp",
     "OutboxRepository",
     "PinDelay",
@@ -103,6 +111,8 @@ __all__ = [
     "TreatmentGoalRepository",
     "ValidationError",
     "Vault",
+    "Wiped",
     "WriteFailed",
     "WrongPin",
+    "WrongRecoveryCode",
 ]

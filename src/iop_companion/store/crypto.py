@@ -3,7 +3,8 @@
 Key hierarchy::
 
     PIN --scrypt(N, r, p, 16-byte salt)--> key-encryption key --AES-GCM--> data key
-    [optional platform KeyWrapper (Keystore / Keychain) wraps the result again]
+    recovery code --scrypt(own salt)--> key-encryption key --AES-GCM--> data key
+    [optional platform KeyWrapper (Keystore / Keychain) wraps each result again]
     data key --HKDF--> file key (AES-256-GCM, fresh 96-bit random nonce per seal)
              --HKDF--> name key (AES-SIV, deterministic: opaque file names)
 
@@ -93,11 +94,13 @@ class KeyUnwrapError(Exception):
 class KeyWrapper(Protocol):
     """Seam for a platform key in secure storage (Android Keystore, iOS Keychain).
 
-    A wrapper encrypts the (already PIN-wrapped) data key once more with a key that
-    never leaves the secure hardware, so a copy of the app's files is useless without
-    the phone itself: it closes offline PIN guessing. ``name`` is stored in the key
-    file so unlock knows which wrapper to ask. No such wrapper exists on the desktop
-    and test platforms, so only the PIN wrapper is concrete here.
+    A wrapper encrypts the (already PIN-wrapped) data key once more with a secret the
+    platform keeps in its secure storage, so a copy of the app's files is useless
+    without the phone itself: it closes offline PIN guessing. It wraps both slots of
+    the key file (the PIN's and the recovery code's). ``name`` is stored in the key
+    file so unlock knows which wrapper to ask. The phone's wrapper is
+    ``platform.secure_key.SecureStorageKeyWrapper``; the web build and the desktop
+    have none (the PIN and scrypt alone protect a copied data folder there).
     """
 
     name: str

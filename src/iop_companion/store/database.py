@@ -15,7 +15,7 @@ from .aftercare import AftercarePlanRepository
 from .crypto import DataKeys, SealError
 from .durable import atomic_write, ensure_dir
 from .errors import StoreError, StoreLocked, ValidationError
-from .export import build_export, render_html
+from .export import build_export, render_html, without_secrets
 from .goals import GoalRatingRepository, TreatmentGoalRepository
 from .migrations import MigrationPlan, run_migrations
 from .people import PeopleRepository
@@ -199,7 +199,8 @@ class Store:
     # ------------------------------------------------------------------- export
 
     def export_json(self) -> dict[str, Any]:
-        """Everything the person wrote, with the 42 CFR Part 2 notice."""
+        """Everything the person wrote, with the 42 CFR Part 2 notice, and no secret
+        (tokens, keys, the PIN, recovery codes: see ``export.without_secrets``)."""
         export = build_export(
             exported_at=r.iso_utc(self._state.now()),
             check_ins=list(self.check_ins.all()),
@@ -216,7 +217,9 @@ class Store:
         export["goal_ratings"] = self.goal_ratings.all()
         export["aftercare_plan"] = self.aftercare_plan.get()
         export["people"] = self.people.all()
-        return export
+        # Every export (sealed or plain, JSON or page, whoever asks) is built here, so
+        # credentials, key material, the PIN and recovery codes are left out here.
+        return without_secrets(export)
 
     def export_files(self, dest_dir: Path, encrypted: bool = True) -> list[Path]:
         """Write the export as JSON and as a readable HTML page into ``dest_dir``.

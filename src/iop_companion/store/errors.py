@@ -10,9 +10,10 @@ traceback either.
 from __future__ import annotations
 
 LOCKOUT_HELP = (
-    "Your data is safe and still on this phone. You can try again in 15 minutes. "
-    "If you cannot remember your PIN, you can remove IOP Companion's data from this "
-    "phone and set it up again; anything not yet sent to your program would be lost."
+    "Your data is safe and still on this phone. "
+    "If you cannot remember your PIN, your recovery code can set a new one. Without it, "
+    "you can remove IOP Companion's data from this phone and set it up again; anything "
+    "not yet sent to your program would be lost."
 )
 
 
@@ -31,16 +32,35 @@ class AlreadySetUp(StoreError):
 
 
 class WrongPin(StoreError):
-    """The PIN did not open the store. ``attempts_left`` before the lock-out."""
+    """The PIN did not open the store. ``attempts_left``: wrong tries left before the
+    lock-out, or before everything is erased when the person chose that."""
+
+    what = "PIN"
 
     def __init__(self, attempts_left: int, retry_after_s: float) -> None:
         self.attempts_left = attempts_left
         self.retry_after_s = retry_after_s
-        message = "That PIN is not right."
+        message = f"That {self.what} is not right."
         message += f" {attempts_left} {'try' if attempts_left == 1 else 'tries'} left."
         if retry_after_s > 0:
             message += f" You can try again in {_seconds(retry_after_s)}."
         super().__init__(message)
+
+
+class WrongRecoveryCode(WrongPin):
+    """The recovery code did not open the store (counted like a wrong PIN)."""
+
+    what = "recovery code"
+
+
+class NoRecoveryCode(StoreError):
+    """This install was set up before recovery codes: there is none to check."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This phone has no recovery code yet. You can make one in Settings once the "
+            "app is open."
+        )
 
 
 class PinDelay(StoreError):
@@ -52,11 +72,25 @@ class PinDelay(StoreError):
 
 
 class LockedOut(StoreError):
-    """Too many wrong PINs. The data is intact; one more try after ``retry_after_s``."""
+    """Too many wrong PINs. The data is intact; one more try after ``retry_after_s``.
+    ``attempts_left`` is set only when the person chose to erase everything after a
+    number of wrong PINs: the tries left before that happens."""
 
-    def __init__(self, retry_after_s: float = 0.0) -> None:
+    def __init__(self, retry_after_s: float = 0.0, attempts_left: int | None = None) -> None:
         self.retry_after_s = retry_after_s
-        super().__init__("Too many wrong PINs. " + LOCKOUT_HELP)
+        self.attempts_left = attempts_left
+        wait = f"You can try again in {_seconds(retry_after_s)}. " if retry_after_s > 0 else ""
+        super().__init__("Too many wrong PINs. " + wait + LOCKOUT_HELP)
+
+
+class Wiped(StoreError):
+    """The wrong PIN reached the count the person chose: everything was erased."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many wrong PINs. As chosen in Settings, everything IOP Companion kept on "
+            "this phone was erased. You can set the app up again."
+        )
 
 
 class StoreLocked(StoreError):
@@ -112,4 +146,6 @@ def _seconds(value: float) -> str:
     if whole < 120:
         return f"{whole} second{'s' if whole != 1 else ''}"
     minutes = (whole + 59) // 60
-    return f"{minutes} minutes"
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{(minutes + 59) // 60} hours"

@@ -8,8 +8,10 @@ the person may hand it to someone else. (Compliance should confirm the wording.)
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 EXPORT_FORMAT = "iop-companion-export"
@@ -69,6 +71,98 @@ _PLAN_SECTIONS = (
     ("professionals", "Professionals and crisis lines"),
     ("safe_environment", "Making my surroundings safer"),
 )
+
+
+# Secrets never leave in an export, whoever asks for one: a copy of my data is mine to
+# keep, but the credentials that let this phone act for me at the clinic (access,
+# refresh and family tokens), key material, the PIN and recovery codes are not part of
+# it, and must never sit in a plain file. A field is secret when a word of its name
+# says so (whole words: "coping" is not "pin"); every value found under such a field is
+# also scrubbed wherever else it turns up (a token copied under an innocent name).
+_SECRET_WORDS = frozenset({
+    "token", "tokens", "secret", "secrets", "password", "passwords", "passphrase",
+    "pin", "pins", "salt", "credential", "credentials", "kek", "dek", "mnemonic",
+    "authorization", "bearer", "cookie",
+})
+# "<qualifier>_key" is key material ("data_key", "wrapped_key"); a bare "key" or
+# "title_key" (a text's name) is not.
+_KEY_QUALIFIERS = frozenset({
+    "data", "wrapped", "wrapping", "private", "secret", "api", "store", "master",
+    "encryption", "signing", "session", "access", "refresh", "platform", "recovery",
+    "device", "family", "unlock", "hmac", "aes",
+})
+# "<qualifier>_code" is a single-use secret code ("recovery_code", "invite_code").
+_CODE_QUALIFIERS = frozenset({
+    "recovery", "enrolment", "enrollment", "invite", "invitation", "backup", "reset",
+    "unlock", "verification", "one", "otp",
+})
+_RECOVERY_MATERIAL = frozenset({"phrase", "words", "code", "codes", "key", "secret"})
+# Shorter values are too common to scrub as text (a PIN has at least 6 characters).
+_MIN_SCRUBBED_LENGTH = 6
+REMOVED = "[removed]"
+
+
+def _words(name: str) -> list[str]:
+    """The words of a field name: "refreshToken" and "refresh-token" -> refresh, token."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
+
+
+def is_secret_name(name: object) -> bool:
+    """Whether a field called `name` holds a credential, key material, a PIN or a
+    recovery code."""
+    words = _words(str(name))
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    for before, word in pairwise(words):
+        if word in ("key", "keys") and before in _KEY_QUALIFIERS:
+            return True
+        if word in ("code", "codes") and before in _CODE_QUALIFIERS:
+            return True
+        if before == "recovery" and word in _RECOVERY_MATERIAL:
+            return True
+    return False
+
+
+def _secret_values(value: Any, under_secret: bool = False) -> Iterator[str]:
+    """Every text held under a secret field, however deep."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _secret_values(item, under_secret or is_secret_name(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _secret_values(item, under_secret)
+    elif under_secret and isinstance(value, str | int) and not isinstance(value, bool):
+        text = str(value)
+        if len(text) >= _MIN_SCRUBBED_LENGTH:
+            yield text
+
+
+def without_secrets(value: Any, also: tuple[str, ...] | list[str] = ()) -> Any:
+    """`value` with every secret field left out, and every secret text found in it (or
+    given in `also`) replaced by "[removed]" wherever else it appears."""
+    known = sorted({*_secret_values(value),
+                    *(text for text in also if len(text) >= _MIN_SCRUBBED_LENGTH)},
+                   key=len, reverse=True)
+    return _strip(value, known)
+
+
+def _strip(value: Any, known: list[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {_scrub(key, known) if isinstance(key, str) else key: _strip(item, known)
+                for key, item in value.items() if not is_secret_name(key)}
+    if isinstance(value, list | tuple):
+        return [_strip(item, known) for item in value]
+    if isinstance(value, str):
+        return _scrub(value, known)
+    return value
+
+
+def _scrub(text: str, known: list[str]) -> str:
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REMOVED)
+    return text
 
 
 def build_export(

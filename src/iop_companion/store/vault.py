@@ -1,16 +1,25 @@
-"""``Vault``: set-up, PIN unlock, PIN change, lock-out and "remove from this device".
+"""``Vault``: set-up, PIN unlock, PIN change, recovery code, lock-out, optional wipe
+and "remove from this device".
 
 Files under ``data_dir`` (all written with ``durable.atomic_write``)::
 
-    vault/key.json       data key wrapped by the PIN (and a platform key if any);
-                         scrypt parameters and salt; install id. No secret in clear.
+    vault/key.json       the data key wrapped twice: by the PIN, and by the recovery
+                         code (format 2; a format-1 file has no recovery slot), each
+                         slot with its own scrypt salt, and each also wrapped by the
+                         platform key when there is one. Install id. No secret in clear.
     vault/attempts.json  wrong-PIN counter (see attempts.py), readable before unlock
+    vault/wipe.json      present only if the person chose to erase everything after
+                         10, 15 or 20 wrong tries in a row, readable before unlock
     vault/writer.lock    flock: one writer process at a time
     vault/removing       present only while "remove from this device" runs
     data/*.enc           sealed partitions with opaque names (see storage.py)
     quarantine/          files that would not open, moved aside, and notes.json
     exports/             suggested place for encrypted exports (``*.enc``)
     preferences.json     only if ``Preferences`` is given this same folder
+
+Every key-file change (new PIN, recovery, new recovery code, upgrade) is one atomic
+replace of ``key.json``: after a crash either the old PIN and code work, or the new
+ones, never a mix and never neither.
 """
 
 from __future__ import annotations
@@ -25,8 +34,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iop_companion.domain.pin import (
+    generate_recovery_code,
+    normalise_recovery_code,
+    pin_problem,
+)
+
 from . import records as r
-from .attempts import MAX_ATTEMPTS, AttemptState, PinAttempts, delay_after
+from .attempts import (
+    MAX_ATTEMPTS,
+    AttemptState,
+    BootTimer,
+    PinAttempts,
+    delay_after,
+    system_boot_timer,
+)
 from .crypto import (
     DATA_KEY_BYTES,
     DEFAULT_KDF,
@@ -52,12 +74,16 @@ from .errors import (
     AlreadySetUp,
     LockedOut,
     NewerVersion,
+    NoRecoveryCode,
     NotSetUp,
     PinDelay,
+    StoreBusy,
     StoreCorrupt,
     StoreLocked,
     ValidationError,
+    Wiped,
     WrongPin,
+    WrongRecoveryCode,
 )
 from .lock_card import CARD_FILE as LOCK_CARD_FILE
 from .lock_card import KEY_FILE as LOCK_CARD_KEY_FILE
@@ -66,10 +92,15 @@ from .preferences import PREFERENCES_FILE
 from .quarantine import Quarantine
 from .storage import SealedDirectoryBackend
 
-KEY_FORMAT = 1
-PIN_MIN_LENGTH = 4
-PIN_MAX_LENGTH = 128
+KEY_FORMAT = 2
+WIPE_FILE = "wipe.json"
+#: The counts of wrong tries in a row after which the person may choose to erase all.
+WIPE_CHOICES = (10, 15, 20)
 EXPORTS_DIR = "exports"
+_PIN_CONTEXT = b"iop-companion/key/v1|"
+_RECOVERY_CONTEXT = b"iop-companion/recovery/v1|"
+# The vault's own files, swept of temp leftovers (killed writes) under the writer lock.
+_VAULT_FILES = ("key.json", "attempts.json", WIPE_FILE)
 
 _DAMAGED_KEY = (
     "The file that holds the key to your data is damaged, so your data cannot be opened. "
@@ -78,26 +109,52 @@ _DAMAGED_KEY = (
 
 
 @dataclass(frozen=True)
-class KeyFile:
-    install_id: bytes
+class WrappedSlot:
+    """The data key wrapped by one secret (the PIN, or the recovery code)."""
+
     params: KdfParams
     salt: bytes
-    wrapped: bytes
-    layers: tuple[str, ...]
+    wrapped: bytes  # as stored: platform layers, if any, already applied
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kdf": self.params.to_json(self.salt), "wrapped_key": b64e(self.wrapped)}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> WrappedSlot:
+        params, salt = KdfParams.from_json(doc["kdf"])
+        return cls(params, salt, b64d(doc["wrapped_key"]))
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    install_id: bytes
+    pin: WrappedSlot
+    recovery: WrappedSlot | None
+    layers: tuple[str, ...]  # "pin" then the platform wrappers, applied to both slots
+
+    @property
+    def params(self) -> KdfParams:
+        return self.pin.params
 
     def context(self) -> bytes:
         # Binds the wrapped key to this install: a key blob pasted into another
-        # install's key file does not unwrap.
-        return b"iop-companion/key/v1|" + self.install_id
+        # install's key file does not unwrap. Unchanged since format 1.
+        return _PIN_CONTEXT + self.install_id
+
+    def recovery_context(self) -> bytes:
+        # A different context: the PIN slot's blob pasted into the recovery slot (or
+        # the reverse) does not unwrap.
+        return _RECOVERY_CONTEXT + self.install_id
 
     def to_bytes(self) -> bytes:
-        doc = {
+        doc: dict[str, Any] = {
             "format": KEY_FORMAT,
             "install_id": self.install_id.hex(),
-            "kdf": self.params.to_json(self.salt),
-            "wrapped_key": b64e(self.wrapped),
+            **self.pin.to_json(),  # the PIN slot at the top level, as in format 1
             "layers": list(self.layers),
         }
+        if self.recovery is not None:
+            doc["recovery"] = self.recovery.to_json()
         return json.dumps(doc, indent=1).encode("utf-8")
 
     @classmethod
@@ -107,19 +164,22 @@ class KeyFile:
         if int(doc["format"]) > KEY_FORMAT:
             raise NewerVersion()
         install_id = bytes.fromhex(doc["install_id"])
-        params, salt = KdfParams.from_json(doc["kdf"])
+        pin = WrappedSlot.from_json(doc)
+        recovery = WrappedSlot.from_json(doc["recovery"]) if doc.get("recovery") else None
         layers = tuple(str(name) for name in doc["layers"])
         if len(install_id) != INSTALL_ID_BYTES or not layers or layers[0] != PinWrapper.name:
             raise ValueError("bad key file")
-        return cls(install_id, params, salt, b64d(doc["wrapped_key"]), layers)
+        return cls(install_id, pin, recovery, layers)
 
 
 class Vault:
     """Entry point before unlock. One per data directory per process.
 
     ``kdf`` sets the scrypt strength for new wrappings (default N=2^17); unlock uses
-    the parameters stored with the key. ``clock`` is wall-clock seconds (persisted
-    delays must survive a restart). ``key_wrapper`` is the optional platform key.
+    the parameters stored with the key. ``timer`` measures the waits after wrong PINs
+    (attempts.py; default: the boot clock); ``clock`` is the wall clock, only recorded.
+    ``key_wrapper`` is the optional platform key; ``use_platform_key`` can hand it over
+    later (a phone's secure storage answers asynchronously).
     """
 
     def __init__(
@@ -128,6 +188,7 @@ class Vault:
         kdf: KdfParams | None = None,
         clock: Callable[[], float] = time.time,
         *,
+        timer: BootTimer | None = None,
         key_wrapper: KeyWrapper | None = None,
         now: r.Clock = r.utc_now,
         migrations: MigrationPlan | None = None,
@@ -139,10 +200,14 @@ class Vault:
         self._plan = migrations
         self._vault_dir = self.data_dir / "vault"
         self._key_path = self._vault_dir / "key.json"
+        self._wipe_path = self._vault_dir / WIPE_FILE
         self._removing = self._vault_dir / "removing"
         self._lock_path = self._vault_dir / "writer.lock"
         self._quarantine = Quarantine(self.data_dir / "quarantine")
-        self._attempts = PinAttempts(self._vault_dir / "attempts.json", clock, self._quarantine)
+        self._attempts = PinAttempts(
+            self._vault_dir / "attempts.json", timer or system_boot_timer(), self._quarantine,
+            wall_clock=clock,
+        )
         self._writer = WriterLock(self._lock_path)
         self._mutex = threading.RLock()
         self._open_state: _OpenState | None = None  # shared by every unlocked handle
@@ -154,6 +219,16 @@ class Vault:
         """Suggested folder for encrypted exports (removed with everything else)."""
         return self.data_dir / EXPORTS_DIR
 
+    def use_platform_key(self, wrapper: KeyWrapper | None) -> None:
+        """Hand over (or take back) the platform key. A key file without its layer
+        gains it at the next unlock; new key files get it from now on."""
+        with self._mutex:
+            self._wrapper = wrapper
+
+    @property
+    def platform_key(self) -> KeyWrapper | None:
+        return self._wrapper
+
     # ----------------------------------------------------------------- queries
 
     def is_set_up(self) -> bool:
@@ -162,8 +237,57 @@ class Vault:
 
     def attempts_state(self) -> tuple[int, float]:
         """(wrong PINs so far, seconds until the next try is allowed)."""
-        state = self._attempts.load()
-        return state.failed, self._attempts.retry_after(state)
+        if not self._vault_dir.is_dir():
+            return 0, 0.0  # nothing set up: do not create the folder by looking
+        with self._mutex:
+            held = self._writer.held
+            if not held:
+                try:
+                    self._writer.acquire()
+                except StoreBusy:  # another process has the store: look, do not write
+                    state = self._attempts.load()
+                    return state.failed, self._attempts.retry_after(state, persist=False)
+            try:
+                self._sweep_vault_temps()
+                state = self._attempts.load()
+                return state.failed, self._attempts.retry_after(state)
+            finally:
+                if not held:
+                    self._writer.release()
+
+    def has_recovery_code(self) -> bool:
+        """The key file holds a recovery slot (installs set up before it have none)."""
+        try:
+            return self._read_key().recovery is not None
+        except (NotSetUp, StoreCorrupt):
+            return False
+
+    def wipe_after(self) -> int | None:
+        """After how many wrong tries in a row everything is erased; None: never."""
+        # Kept outside the encrypted store because it must be read before unlock. Why
+        # tampering gains nothing: whoever can delete or edit this file can already
+        # copy every file of the app, and the count only ever erases (it protects the
+        # data from guessing on the phone's own screen, never opens it). A damaged
+        # file reads as "off": erasing on a misread would be the worse mistake.
+        try:
+            after = json.loads(self._wipe_path.read_text("utf-8"))["after"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return after if isinstance(after, int) and after in WIPE_CHOICES else None
+
+    def set_wipe_after(self, count: int | None) -> None:
+        """Choose to erase everything after ``count`` wrong tries in a row (10, 15 or
+        20), or never (None). Only while this process has the store open."""
+        if count is not None and (isinstance(count, bool) or count not in WIPE_CHOICES):
+            raise ValidationError("wipe_after", "must be 10, 15, 20 or none")
+        with self._mutex:
+            state = self._open_state
+            if state is None or not state.is_open:
+                raise StoreLocked()
+            if count is None:
+                durable_unlink(self._wipe_path)
+            else:
+                atomic_write(self._wipe_path, json.dumps({"after": count}).encode("utf-8"))
 
     def quarantine_reports(self) -> list[str]:
         """Plain-language notes about files moved aside (no health data in them)."""
@@ -187,9 +311,13 @@ class Vault:
 
     # --------------------------------------------------------------- set-up/unlock
 
-    def create(self, pin: str) -> Store:
-        """First run: a new random data key, wrapped by the PIN."""
+    def create(self, pin: str, *, recovery_code: str | None = None) -> Store:
+        """First run: a new random data key, wrapped by the PIN (and by
+        ``recovery_code`` when given; ``set_up`` makes one)."""
         _check_new_pin(pin)
+        recovery = _canonical_code(recovery_code) if recovery_code is not None else None
+        if recovery_code is not None and recovery is None:
+            raise ValidationError("recovery_code", "is not a recovery code")
         with self._mutex:
             self._writer.acquire()
             try:
@@ -199,23 +327,30 @@ class Vault:
                     raise AlreadySetUp()
                 self._set_aside_leftovers()
                 keys, data_key = DataKeys.generate()
-                self._write_key(data_key, keys.install_id, pin)
+                self._write_key(data_key, keys.install_id, pin, recovery_code=recovery)
                 self._attempts.reset()
                 return self._open(keys)
             except BaseException:
                 self._release_unless_open()
                 raise
 
+    def set_up(self, pin: str) -> tuple[Store, str]:
+        """First run with a recovery code: the open store and the code to show once
+        (XXXX-XXXX-XXXX-XXXX-XXXX). The code is not kept anywhere."""
+        code = generate_recovery_code()
+        return self.create(pin, recovery_code=code), code
+
     def unlock(self, pin: str) -> Store:
-        """Open the store. Raises WrongPin, PinDelay, LockedOut, StoreCorrupt,
+        """Open the store. Raises WrongPin, PinDelay, LockedOut, Wiped, StoreCorrupt,
         NotSetUp or StoreBusy (another process has it open).
 
+        Any string is tried as a PIN: one that could not be chosen today (too short,
+        letters...) is a wrong PIN like any other, so the answer never tells the rules.
         If this process already has the store open (another app session, e.g. a
         second browser tab), the PIN is still checked and a new handle on the same
         open store is returned: two independent copies would overwrite each other.
         """
-        if not isinstance(pin, str) or not pin:
-            raise ValidationError("pin", "is required")
+        secret = pin if isinstance(pin, str) else ""
         with self._mutex:
             if not self.is_set_up():
                 raise NotSetUp()
@@ -223,39 +358,97 @@ class Vault:
             self._writer.acquire()
             try:
                 key_file = self._read_key()
-                data_key = self._check_pin(key_file, pin)
-                if key_file.params.n < self._kdf.n:
-                    # Stored with a weaker scrypt than this app version uses: upgrade
-                    # the wrapping now that we have the PIN (the data is untouched).
-                    self._write_key(data_key, key_file.install_id, pin)
-                if state is not None and state.is_open:
-                    try:
-                        return Store._from_state(state)
-                    except StoreLocked:
-                        pass  # its last handle was locked meanwhile: open afresh
-                return self._open(DataKeys(data_key, key_file.install_id))
+                data_key = self._check_secret(key_file, secret)
+                if self._needs_rewrap(key_file):
+                    # A weaker scrypt than this app version uses, or a platform key
+                    # that the file does not have yet: re-wrap now that we have the PIN
+                    # (the data and the recovery code are untouched).
+                    self._write_key(data_key, key_file.install_id, secret, keep=key_file)
+                return self._handle(state, data_key, key_file.install_id)
             except BaseException:
                 self._release_unless_open()
                 raise
 
+    def verify_pin(self, pin: str) -> None:
+        """Check the PIN without opening anything (before "Remove everything").
+        Counted like an unlock: raises WrongPin, PinDelay, LockedOut or Wiped."""
+        with self._mutex:
+            if not self.is_set_up():
+                raise NotSetUp()
+            self._writer.acquire()
+            try:
+                self._check_secret(self._read_key(), pin if isinstance(pin, str) else "")
+            finally:
+                self._release_unless_open()
+
     def change_pin(self, old_pin: str, new_pin: str) -> None:
-        """Re-wrap the data key with a new PIN. No data file is rewritten.
+        """Re-wrap the data key with a new PIN. No data file is rewritten; the
+        recovery code stays as it is.
 
         A wrong ``old_pin`` counts as a wrong PIN (same delays and lock-out). The
         key file is replaced atomically: after a crash, exactly one of the two PINs
         works.
         """
         _check_new_pin(new_pin)
-        if not isinstance(old_pin, str) or not old_pin:
-            raise ValidationError("old_pin", "is required")
         with self._mutex:
             if not self.is_set_up():
                 raise NotSetUp()
             self._writer.acquire()  # already held if this process has the store open
             try:
                 key_file = self._read_key()
-                data_key = self._check_pin(key_file, old_pin)
-                self._write_key(data_key, key_file.install_id, new_pin)
+                data_key = self._check_secret(
+                    key_file, old_pin if isinstance(old_pin, str) else ""
+                )
+                self._write_key(data_key, key_file.install_id, new_pin, keep=key_file)
+            finally:
+                self._release_unless_open()
+
+    def recover(self, recovery_code: str, new_pin: str) -> tuple[Store, str]:
+        """"Forgot PIN?": the recovery code opens the store and sets ``new_pin``.
+
+        Returns the open store and a NEW recovery code to show once: the one typed is
+        spent. A wrong code counts like a wrong PIN (same counter, delays, lock-out
+        and wipe). Raises NoRecoveryCode for an install set up before recovery codes.
+        """
+        _check_new_pin(new_pin)
+        typed = _canonical_code(recovery_code)
+        # A code that cannot be one is still tried (and counted): no different answer.
+        secret = typed if typed is not None else str(recovery_code)
+        with self._mutex:
+            if not self.is_set_up():
+                raise NotSetUp()
+            state = self._open_state
+            self._writer.acquire()
+            try:
+                key_file = self._read_key()
+                if key_file.recovery is None:
+                    raise NoRecoveryCode()
+                data_key = self._check_secret(key_file, secret, recovery=True)
+                code = generate_recovery_code()
+                self._write_key(
+                    data_key, key_file.install_id, new_pin, recovery_code=_canonical_code(code)
+                )
+                return self._handle(state, data_key, key_file.install_id), code
+            except BaseException:
+                self._release_unless_open()
+                raise
+
+    def new_recovery_code(self, pin: str) -> str:
+        """A new recovery code (the old one stops working), for Settings; also gives a
+        recovery code to an install set up before them. The PIN is checked (counted)."""
+        with self._mutex:
+            if not self.is_set_up():
+                raise NotSetUp()
+            self._writer.acquire()
+            try:
+                key_file = self._read_key()
+                secret = pin if isinstance(pin, str) else ""
+                data_key = self._check_secret(key_file, secret)
+                code = generate_recovery_code()
+                self._write_key(
+                    data_key, key_file.install_id, secret, recovery_code=_canonical_code(code)
+                )
+                return code
             finally:
                 self._release_unless_open()
 
@@ -267,7 +460,7 @@ class Vault:
         return self._vault_dir
 
     def remove_from_device(self) -> None:
-        """Destroy the key, then delete every file of the store.
+        """Destroy the key (both slots and the platform key), then delete every file.
 
         Deletes ``vault/``, ``data/``, ``quarantine/``, ``exports/`` and a
         ``preferences.json`` in this folder (if preferences live elsewhere, also call
@@ -296,39 +489,68 @@ class Vault:
 
     # ------------------------------------------------------------------ internals
 
-    def _check_pin(self, key_file: KeyFile, pin: str) -> bytes:
-        """Unwrap the data key, enforcing delays and the lock-out. Writer lock held."""
-        blob = self._unwrap_platform(key_file)
+    def _check_secret(self, key_file: KeyFile, secret: str, *, recovery: bool = False) -> bytes:
+        """Unwrap the data key with the PIN (or the recovery code), enforcing delays,
+        the lock-out and the chosen wipe. Writer lock held."""
+        slot = key_file.recovery if recovery else key_file.pin
+        assert slot is not None
+        context = key_file.recovery_context() if recovery else key_file.context()
+        # The platform layers first: a missing platform key is not the person's fault
+        # and is not counted.
+        inner = self._peel(slot.wrapped, key_file.layers, context)
+        self._sweep_vault_temps()
         state = self._attempts.load()
         wait = self._attempts.retry_after(state)
+        wipe_after = self.wipe_after()
         if state.failed >= MAX_ATTEMPTS and wait > 0:
-            raise LockedOut(wait)
+            raise LockedOut(wait, _left(state.failed, wipe_after) if wipe_after else None)
         if wait > 0:
             raise PinDelay(wait)  # not counted: the PIN was not even tried
         tried: AttemptState = self._attempts.record_try(state)
         try:
-            data_key = self._pin_wrapper(pin, key_file.salt, key_file.params).unwrap(
-                blob, key_file.context()
-            )
+            data_key = self._kdf_wrapper(secret, slot.salt, slot.params).unwrap(inner, context)
         except KeyUnwrapError:
+            if wipe_after is not None and tried.failed >= wipe_after:
+                self._wipe()
+            left = _left(tried.failed, wipe_after)
             if tried.failed >= MAX_ATTEMPTS:
-                raise LockedOut(delay_after(tried.failed)) from None
-            raise WrongPin(MAX_ATTEMPTS - tried.failed, delay_after(tried.failed)) from None
+                raise LockedOut(delay_after(tried.failed), left if wipe_after else None) from None
+            wrong = WrongRecoveryCode if recovery else WrongPin
+            raise wrong(left, delay_after(tried.failed)) from None
         self._attempts.reset()
         if len(data_key) != DATA_KEY_BYTES:
             raise StoreCorrupt(_DAMAGED_KEY)
         return data_key
 
-    def _unwrap_platform(self, key_file: KeyFile) -> bytes:
-        blob = key_file.wrapped
-        for name in reversed(key_file.layers[1:]):
+    def _wipe(self) -> None:
+        """The chosen count of wrong tries was reached: remove everything, as the
+        person asked, then say so."""
+        self.remove_from_device()
+        raise Wiped()
+
+    def _handle(self, state: _OpenState | None, data_key: bytes, install_id: bytes) -> Store:
+        if state is not None and state.is_open:
+            try:
+                return Store._from_state(state)
+            except StoreLocked:
+                pass  # its last handle was locked meanwhile: open afresh
+        return self._open(DataKeys(data_key, install_id))
+
+    def _needs_rewrap(self, key_file: KeyFile) -> bool:
+        weaker = key_file.pin.params.n < self._kdf.n
+        gains_layer = self._wrapper is not None and self._wrapper.name not in key_file.layers
+        return weaker or gains_layer
+
+    def _peel(self, blob: bytes, layers: tuple[str, ...], context: bytes) -> bytes:
+        """Take off the platform layers (outermost last in ``layers``)."""
+        for name in reversed(layers[1:]):
             if self._wrapper is None or self._wrapper.name != name:
                 raise StoreCorrupt(
                     "Your data is also protected by a key in this phone's secure storage, "
                     "which this version of the app cannot reach. Nothing was changed."
                 )
             try:
-                blob = self._wrapper.unwrap(blob, key_file.context())
+                blob = self._wrapper.unwrap(blob, context)
             except KeyUnwrapError:
                 raise StoreCorrupt(
                     "The key kept in this phone's secure storage is no longer available "
@@ -337,22 +559,48 @@ class Vault:
                 ) from None
         return blob
 
-    def _pin_wrapper(self, pin: str, salt: bytes, params: KdfParams) -> PinWrapper:
+    def _layer(self, blob: bytes, context: bytes) -> bytes:
+        if self._wrapper is not None:
+            blob = self._wrapper.wrap(blob, context)
+        return blob
+
+    def _kdf_wrapper(self, secret: str, salt: bytes, params: KdfParams) -> PinWrapper:
         started = time.perf_counter()
-        wrapper = PinWrapper(pin, salt, params)
+        wrapper = PinWrapper(secret, salt, params)
         self.last_kdf_seconds = time.perf_counter() - started
         return wrapper
 
-    def _write_key(self, data_key: bytes, install_id: bytes, pin: str) -> None:
+    def _seal_slot(self, data_key: bytes, secret: str, context: bytes) -> WrappedSlot:
         salt = os.urandom(self._kdf.salt_bytes)
-        probe = KeyFile(install_id, self._kdf, salt, b"", ("pin",))
-        blob = self._pin_wrapper(pin, salt, self._kdf).wrap(data_key, probe.context())
-        layers = ["pin"]
-        if self._wrapper is not None:
-            blob = self._wrapper.wrap(blob, probe.context())
-            layers.append(self._wrapper.name)
+        blob = self._kdf_wrapper(secret, salt, self._kdf).wrap(data_key, context)
+        return WrappedSlot(self._kdf, salt, self._layer(blob, context))
+
+    def _write_key(
+        self,
+        data_key: bytes,
+        install_id: bytes,
+        pin: str,
+        *,
+        recovery_code: str | None = None,
+        keep: KeyFile | None = None,
+    ) -> None:
+        """Write the key file: the PIN slot anew; the recovery slot from
+        ``recovery_code`` (canonical), or carried over from ``keep`` (its platform
+        layers replaced by the current ones), or none."""
+        layers = ("pin",) + ((self._wrapper.name,) if self._wrapper is not None else ())
+        probe = KeyFile(install_id, WrappedSlot(self._kdf, b"", b""), None, layers)
+        pin_slot = self._seal_slot(data_key, pin, probe.context())
+        recovery: WrappedSlot | None = None
+        if recovery_code is not None:
+            recovery = self._seal_slot(data_key, recovery_code, probe.recovery_context())
+        elif keep is not None and keep.recovery is not None:
+            context = keep.recovery_context()
+            inner = self._peel(keep.recovery.wrapped, keep.layers, context)
+            recovery = WrappedSlot(
+                keep.recovery.params, keep.recovery.salt, self._layer(inner, context)
+            )
         ensure_dir(self._vault_dir)
-        key_file = KeyFile(install_id, self._kdf, salt, blob, tuple(layers))
+        key_file = KeyFile(install_id, pin_slot, recovery, layers)
         atomic_write(self._key_path, key_file.to_bytes())
 
     def _read_key(self) -> KeyFile:
@@ -366,6 +614,23 @@ class Vault:
             return KeyFile.parse(raw)
         except (ValueError, KeyError, TypeError):
             raise StoreCorrupt(_DAMAGED_KEY) from None
+
+    def _sweep_vault_temps(self) -> None:
+        """Temp files of the vault's own files left by killed writes (writer lock
+        held). Why: they pile up after kills, and an old key file's temp would keep a
+        wrapped copy of the key after a PIN change."""
+        if not self._vault_dir.is_dir():
+            return
+        removed = False
+        for name in _VAULT_FILES:
+            for entry in self._vault_dir.glob(f"{name}.*{TEMP_SUFFIX}"):
+                try:
+                    entry.unlink()
+                    removed = True
+                except FileNotFoundError:
+                    pass
+        if removed:
+            fsync_dir(self._vault_dir)
 
     def _open(self, keys: DataKeys) -> Store:
         backend = SealedDirectoryBackend(self.data_dir / "data", keys, self._quarantine)
@@ -417,15 +682,20 @@ class Vault:
                 handle.flush()
                 os.fsync(handle.fileno())
             durable_unlink(self._key_path)
-        if self._wrapper is not None:
-            self._wrapper.destroy()
+        # The platform key next: without it no copy of the key file (a backup, a
+        # temp file, flash blocks) opens, whatever PIN or recovery code is tried.
+        wrapper, self._wrapper = self._wrapper, None
+        if wrapper is not None:
+            wrapper.destroy()  # a phone's new secret comes back via use_platform_key
         # 2. Delete every file the store owns.
         for folder in ("data", "quarantine", EXPORTS_DIR):
             path = self.data_dir / folder
             if path.exists():
                 shutil.rmtree(path)
         fsync_dir(self.data_dir)
+        self._sweep_vault_temps()
         durable_unlink(self._vault_dir / "attempts.json")
+        durable_unlink(self._wipe_path)
         for name in (LOCK_CARD_KEY_FILE, LOCK_CARD_FILE):  # the lock-screen card, if on
             durable_unlink(self._vault_dir / name)
         durable_unlink(self.data_dir / PREFERENCES_FILE)
@@ -433,9 +703,16 @@ class Vault:
 
 
 def _check_new_pin(pin: object) -> None:
-    if not isinstance(pin, str) or not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
-        raise ValidationError(
-            "pin", f"must be {PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} characters long"
-        )
-    if any(ord(ch) < 32 for ch in pin):
-        raise ValidationError("pin", "must not contain control characters")
+    """The rule for a chosen PIN (domain/pin.py); the reason is a translation key."""
+    problem = pin_problem(pin) if isinstance(pin, str) else "pin.error.empty"
+    if problem is not None:
+        raise ValidationError("pin", problem)
+
+
+def _canonical_code(code: object) -> str | None:
+    return normalise_recovery_code(code) if isinstance(code, str) else None
+
+
+def _left(failed: int, wipe_after: int | None) -> int:
+    """Wrong tries left before the wipe (when chosen), else before the lock-out."""
+    return max(0, (wipe_after if wipe_after is not None else MAX_ATTEMPTS) - failed)

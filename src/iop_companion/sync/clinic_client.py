@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from iop_companion.sync.protocol import (
     DEFAULT_CHANGES_PAGE,
+    AlertAcknowledgeRequest,
     ChangesResponse,
     ClinicianAlert,
     ClinicianAlertsResponse,
@@ -82,6 +83,12 @@ class ClinicUnreachable(ClinicError):
         return True
 
 
+class NoClinicAddress(ClinicError):
+    """The app does not know its clinic's address yet (nothing was called)."""
+
+    default_message = "This app is not connected to a clinic yet."
+
+
 class InvalidCode(ClinicError):
     # The clinic answers alike for unknown, used and expired codes (so that guessing
     # learns nothing): the message names all three.
@@ -144,14 +151,27 @@ class ClinicClient:
     (`fastapi.testclient.TestClient` is an `httpx.Client`); it keeps its own
     settings, timeout included. Otherwise the client makes its own with `timeout`
     seconds, and `close()` releases it.
+
+    `base_url` None: an app that does not know its clinic yet (no `--clinic-url`, no
+    clinic built in); `use_address` sets it once the person has connected to one.
+    Until then every call raises NoClinicAddress.
     """
 
     def __init__(
-        self, base_url: str, http: httpx.Client | None = None, timeout: float = 10
+        self, base_url: str | None, http: httpx.Client | None = None, timeout: float = 10
     ) -> None:
-        self.base_url = _checked_base_url(base_url)
+        self.base_url: str | None = _checked_base_url(base_url) if base_url is not None else None
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=timeout)
+
+    def use_address(self, base_url: str | None) -> None:
+        """Talk to the clinic at `base_url` from now on (None: to no clinic)."""
+        self.base_url = _checked_base_url(base_url) if base_url is not None else None
+
+    def for_address(self, base_url: str) -> ClinicClient:
+        """A client for another address sharing this one's connections and settings
+        (to try an address the person typed before keeping it)."""
+        return ClinicClient(base_url, http=self._http)
 
     def close(self) -> None:
         if self._owns_http:
@@ -299,13 +319,15 @@ class ClinicClient:
             refusals={401: not_authorised, 403: not_authorised},
         )
 
-    def clinician_acknowledge(self, token: str, alert_id: UUID) -> ClinicianAlert:
+    def clinician_acknowledge(self, token: str, alert_id: UUID, note: str) -> ClinicianAlert:
+        """Acknowledge an alert with a note of what was done (1 to 1000 characters)."""
         not_authorised = (NotAuthorised, CLINICIAN_NOT_AUTHORISED_MESSAGE)
         return self._call(
             "POST",
             f"/clinician/alerts/{alert_id}/acknowledge",
             ClinicianAlert,
             token=token,
+            json=AlertAcknowledgeRequest(note=note).model_dump(mode="json"),
             refusals={401: not_authorised, 403: not_authorised},
         )
 
@@ -320,6 +342,8 @@ class ClinicClient:
         params: dict[str, int | str] | None = None,
         refusals: Refusals | None = None,
     ) -> Reply:
+        if self.base_url is None:
+            raise NoClinicAddress()
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"

@@ -25,11 +25,14 @@ from iop_companion.ui.help.view import HelpScreen, SafetyPlanEditScreen, SafetyP
 from iop_companion.ui.journal.view import JournalScreen
 from iop_companion.ui.learn.reader import ModuleScreen
 from iop_companion.ui.learn.view import LearnScreen
-from iop_companion.ui.lock.view import LockScreen
+from iop_companion.ui.lock.forgot_pin import ForgotPinScreen
+from iop_companion.ui.lock.upgrade_pin import UpgradePinScreen
+from iop_companion.ui.lock.view import LockScreen, wiped_notice
 from iop_companion.ui.measures.view import MeasureScreen
 from iop_companion.ui.onboarding.clinic import ConnectClinicScreen
 from iop_companion.ui.onboarding.family import FamilyInviteScreen
 from iop_companion.ui.onboarding.pin import SetPinScreen
+from iop_companion.ui.onboarding.recovery_code import RecoveryCodeScreen
 from iop_companion.ui.onboarding.welcome import WelcomeScreen
 from iop_companion.ui.people.view import PeopleScreen, PersonEditScreen
 from iop_companion.ui.practice.view import PracticeScreen
@@ -63,6 +66,8 @@ from iop_companion.ui.today.view import TodayScreen
     PeopleScreen, PersonEditScreen, ModuleScreen, SettingsScreen, CheckInScreen, SafetyFlowScreen,
     MeasureScreen, LockScreen, WelcomeScreen, SetPinScreen, ConnectClinicScreen,
     FamilyInviteScreen, FamilyHomeScreen))
+ForgotPinScreen, RecoveryCodeScreen, UpgradePinScreen = (guarded_screen(screen) for screen in (
+    ForgotPinScreen, RecoveryCodeScreen, UpgradePinScreen))
 
 TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
     ("today", ft.Icons.WB_SUNNY_OUTLINED, ft.Icons.WB_SUNNY, TodayScreen),
@@ -73,6 +78,8 @@ TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
 ]
 TAB_NAMES = [name for name, *_ in TABS]
 IDLE_CHECK_SECONDS = 5
+# Phases with the store locked where a call for help brings back the safety screen.
+LOCKED_PHASES = ("locked", "forgot_pin")
 PERIODIC_SYNC_SECONDS = 5 * 60
 # Networks flap as a phone moves; wait for the new one to settle before syncing.
 NETWORK_SETTLE_SECONDS = 2.0
@@ -149,6 +156,12 @@ def Shell(services: AppServices) -> ft.Control:
     revision, set_revision = ft.use_state(0)
     snack, set_snack = ft.use_state(None)
     reminder_showing, set_reminder_showing = ft.use_state(False)  # the in-app banner
+    # A recovery code just made (set-up, "Forgot PIN?"), shown once; held here so that
+    # "Get help now" and back does not lose it. Then where to go, and whether it replaced one.
+    recovery_code, set_recovery_code = ft.use_state(None)
+    after_recovery_code = ft.use_ref(None)
+    recovery_code_replaces = ft.use_ref(False)
+    wiped_showing = ft.use_ref(False)  # erased after wrong PINs: the welcome screen says so
     page = ft.context.page
 
     def data_changed() -> None:
@@ -156,7 +169,12 @@ def Shell(services: AppServices) -> ft.Control:
 
     def show_lock_screen() -> None:
         set_pages([])
-        set_phase("locked" if services.account.is_set_up else "welcome")
+        if services.account.is_set_up:
+            set_phase("locked")
+        else:
+            # Locked with nothing left to unlock: a wrong PIN typed in Settings reached
+            # the count the person chose, and everything was erased.
+            after_wipe()
 
     def lock() -> None:
         services.account.lock()  # tells show_lock_screen through on_lock
@@ -173,7 +191,11 @@ def Shell(services: AppServices) -> ft.Control:
         set_phase("main")
 
     def after_unlock() -> None:
-        set_phase("main")
+        # An older, shorter PIN opened the store: ask for a stronger one (once per unlock).
+        set_phase("upgrade_pin" if services.account.pin_needs_upgrade else "main")
+        if recovery_code is not None:
+            # The app locked while the recovery code was on screen: show it again first.
+            set_phase("recovery_code")
         set_tab("today")
         # A flag that could not be written (locked, or the phone refused) goes in now.
         services.safety.retry_unsaved()
@@ -190,6 +212,36 @@ def Shell(services: AppServices) -> ft.Control:
         services.translator.set_locale("en")
         set_phase("welcome")
 
+    def show_recovery_code(then: Callable[[], None], *, replaces: bool = False) -> None:
+        code = services.account.take_recovery_code()
+        if code is None:
+            then()
+            return
+        after_recovery_code.current = then
+        recovery_code_replaces.current = replaces
+        set_recovery_code(code)
+        set_phase("recovery_code")
+
+    def recovery_code_written() -> None:
+        set_recovery_code(None)  # never shown again
+        then, after_recovery_code.current = after_recovery_code.current, None
+        if then is not None:
+            then()
+
+    def after_recovery() -> None:
+        # The recovery code opened the store: in at once (flags, sync), the new code first.
+        after_unlock()
+        show_recovery_code(lambda: set_phase("main"), replaces=True)
+
+    def after_wipe() -> None:
+        # The vault erased itself after wrong PINs: what the app kept outside it goes
+        # too, as with "Remove everything".
+        services.preferences.clear()
+        services.unsaved_forms.clear()
+        set_recovery_code(None)  # a code for what no longer exists
+        wiped_showing.current = True
+        restart()
+
     def replace_page(name: str) -> None:
         set_pages(lambda stack: [*stack[:-1], name])
 
@@ -198,6 +250,7 @@ def Shell(services: AppServices) -> ft.Control:
         if store is None:
             return None
         if services.role == "family":
+            services.clinic.use_kept_clinic(store)  # the clinic's address, kept at joining
             services.family.refresh(store)
             return None
         services.safety.retry_unsaved()  # never sync past a flag still waiting to be written
@@ -329,7 +382,7 @@ def Shell(services: AppServices) -> ft.Control:
 
     ft.use_effect(show_snack, [snack])
 
-    if phase == "main" and not services.account.is_unlocked:
+    if phase in ("main", "upgrade_pin") and not services.account.is_unlocked:
         phase = "locked"  # locked from outside (a disconnect): never show data without the PIN
 
     def layout() -> ft.Control:
@@ -348,16 +401,27 @@ def Shell(services: AppServices) -> ft.Control:
             title, content = t("family.title_short"), FamilyInviteScreen(joined=after_setup)
         elif phase == "set_pin":
             title, content = t("pin.create.title_short"), SetPinScreen(
-                done=lambda: set_phase("family_join" if services.role == "family"
-                                       else "connect"))
+                done=lambda: show_recovery_code(lambda: set_phase(
+                    "family_join" if services.role == "family" else "connect")))
+        elif phase == "recovery_code":
+            title, content = t("pin_screens.code.title"), RecoveryCodeScreen(
+                code=recovery_code or "", done=recovery_code_written,
+                replaced=recovery_code_replaces.current)
+        elif phase == "forgot_pin" and not services.account.in_crisis_grace:
+            title, content = t("pin_screens.forgot.title"), ForgotPinScreen(
+                recovered=after_recovery, back=lambda: set_phase("locked"), wiped=after_wipe)
+        elif phase == "upgrade_pin":
+            title, content = t("pin_screens.upgrade.title"), UpgradePinScreen(
+                done=lambda: set_phase("main"))
         elif phase == "connect":
             title, content = t("connect.title_short"), ConnectClinicScreen(
                 finish=after_setup, first_run=True)
-        elif phase == "locked" and services.account.in_crisis_grace:
+        elif phase in LOCKED_PHASES and services.account.in_crisis_grace:
             # Back from a call or text for help: the safety screen, not the PIN.
             title, content = t("page.safety_flow"), SafetyFlowScreen(unlock=end_grace)
         elif phase == "locked":
-            title, content = t("app.name"), LockScreen(unlocked=after_unlock)
+            title, content = t("app.name"), LockScreen(
+                unlocked=after_unlock, forgot=lambda: set_phase("forgot_pin"), wiped=after_wipe)
         elif top == "connect":
             title, content = t("connect.title_short"), ConnectClinicScreen(finish=back,
                                                                            first_run=False)
@@ -379,7 +443,12 @@ def Shell(services: AppServices) -> ft.Control:
                     for name, icon, selected, _ in TABS
                 ],
             )
-        grace_drawn.current = phase == "locked" and services.account.in_crisis_grace
+        grace_drawn.current = phase in LOCKED_PHASES and services.account.in_crisis_grace
+        if phase != "welcome":
+            wiped_showing.current = False  # said once; gone when set-up begins again
+        elif wiped_showing.current and top != "help":
+            content = ft.Column([wiped_notice(t), ft.Container(content=content, expand=True)],
+                                spacing=0, expand=True)
         if top == "help" and phase != "main":
             on_back = back
         bar = _top_bar(services, title, on_help=lambda: open_page("help"), on_back=on_back,

@@ -94,17 +94,20 @@ def push(body: PushRequest, device: CurrentDevice, db: DbSession, now: Now) -> P
         results = push_records(db, participant_id=participant_id, device_id=device.device_id,
                                records=body.records, now=now)
         return PushResponse(results=results, server_epoch=epoch)
-    # After the discharge day the clinic takes only safety flags; the rest is refused
-    # per record.
+    # After the discharge day the clinic takes only safety flags and the participant's
+    # answers about who may see what they share (their consent is theirs to give or
+    # withdraw whatever their care status); the rest is refused per record.
     results = [
         push_records(db, participant_id=participant_id, device_id=device.device_id,
                      records=[record], now=now)[0]
-        if record.kind is RecordKind.SAFETY_FLAG
+        if record.kind in ACCEPTED_AFTER_DISCHARGE
         else _refused_after_discharge(db, device.device_id, record, now)
         for record in body.records
     ]
     return PushResponse(results=results, server_epoch=epoch)
 
+
+ACCEPTED_AFTER_DISCHARGE = frozenset({RecordKind.SAFETY_FLAG, RecordKind.FAMILY_CONFIRMATION})
 
 DISCHARGED_REASON = (
     "You have been discharged from the program, so the clinic no longer receives this kind "

@@ -26,6 +26,7 @@ from iop_companion.sync.protocol.common import (
     _CONTROL_CHARACTERS,
     PrintableLine,
     PrintableText,
+    SaneDate,
     SaneDatetime,
     _Request,
     _Response,
@@ -71,13 +72,23 @@ class ClinicianAlert(_Response):
     id: UUID
     participant_id: UUID
     participant_name: Annotated[str, Field(max_length=80)]
-    trigger: Annotated[str, Field(max_length=32)]  # a SafetyTrigger value
+    # A safety flag's trigger, or a rule the clinic evaluates (domain/alert_rules.py).
+    trigger: Annotated[str, Field(max_length=32)]
     priority: int  # set by the clinic from the trigger; the phone's is ignored
-    raised_at: AwareDatetime  # the phone's clock when the first flag was raised
+    raised_at: AwareDatetime  # when the first flag was raised (the phone's clock) or what
+    # raised a rule's alert happened
     received_at: AwareDatetime  # the clinic's clock when the first flag arrived
     acknowledged_at: AwareDatetime | None
-    count: int  # flags folded into this alert (1 for a single flag)
+    count: int  # flags (or rule events) folded into this alert (1 for a single one)
     latest_at: AwareDatetime  # the clinic's clock when the latest of them arrived
+    # The figures behind the latest rule event (e.g. {"total": 21, "threshold": 20});
+    # empty for a safety flag, which carries none.
+    detail: dict[str, int | str | None] = {}
+    # Who acknowledged it (the signed-in clinician), and what they wrote; null while open
+    # (and the note for alerts acknowledged before notes were asked for).
+    acknowledged_by: UUID | None = None
+    acknowledged_by_name: Annotated[str, Field(max_length=120)] | None = None
+    acknowledgement_note: str | None = None
 
 
 class ClinicianAlertsResponse(_Response):
@@ -275,7 +286,7 @@ class ClinicianGoalsResponse(_Response):
 
 
 class DischargeRequest(_Request):
-    discharged_on: date
+    discharged_on: SaneDate
 
 
 class RecordConflictBody(_Response):
@@ -291,14 +302,14 @@ class RecordConflictBody(_Response):
 class HomeworkWrite(_Request):
     title: Annotated[str, Field(min_length=1, max_length=120), PrintableLine]
     instructions: Annotated[str, Field(max_length=2000), PrintableText] = ""
-    due_on: date | None = None
+    due_on: SaneDate | None = None
     module_id: ModuleId | None = None
 
 
 class ModuleAssignmentWrite(_Request):
     module_id: ModuleId
     note: Annotated[str, Field(max_length=500), PrintableText] | None = None
-    due_on: date | None = None
+    due_on: SaneDate | None = None
 
 
 class HomeworkView(HomeworkAssignment):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -48,6 +48,20 @@ def _sane_time(value: datetime) -> datetime:
 
 # A zone-aware time in the sane range (request fields; answered with 422 otherwise).
 SaneDatetime = Annotated[AwareDatetime, AfterValidator(_sane_time)]
+
+DATE_RANGE_MESSAGE = "must be a date between 2000 and 2100"
+
+
+def _sane_date(value: date) -> date:
+    # A day near year 9999 cannot have a grace period added to it (a discharge on
+    # 9999-12-31 used to make every later request of the participant's devices a 500).
+    if not EARLIEST_TIME.date() <= value < LATEST_TIME.date():
+        raise PydanticCustomError("date_range", DATE_RANGE_MESSAGE)
+    return value
+
+
+# A calendar day in the same range (request fields; answered with 422 otherwise).
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
 
 
 def _printable_line(value: str) -> str:

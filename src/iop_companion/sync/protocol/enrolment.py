@@ -170,6 +170,9 @@ class FamilyJoinResponse(_Response):
     clinic: ClinicProfile
     # The consented scopes (ConsentScope values); strings so new scopes do not break old apps.
     shared_scope: list[Annotated[str, Field(max_length=32)]]
+    # A FamilySharingStatus value: nothing is shared until the participant confirms
+    # the person who joined, so a fresh join is always "awaiting_confirmation".
+    status: Annotated[str, Field(max_length=32)] = "awaiting_confirmation"
 
 
 class SharedModule(_Response):
@@ -181,8 +184,14 @@ class SharedModule(_Response):
 
 
 class FamilySharedResponse(_Response):
-    """What a family member may see: education only, never logs, check-ins or notes."""
+    """What a family member may see: education only, never logs, check-ins or notes.
+
+    `status` (a FamilySharingStatus value) is "awaiting_confirmation" until the
+    participant confirms that the person who joined is the one they invited; `modules`
+    is then always empty. Older apps, which do not know `status`, see an empty list.
+    """
 
     participant_first_name: Annotated[str, Field(max_length=80)]
     clinic: ClinicProfile
     modules: list[SharedModule]
+    status: Annotated[str, Field(max_length=32)] = "shared"

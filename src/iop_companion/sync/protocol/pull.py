@@ -167,6 +167,13 @@ class ConsentNotice(_Response):
     joined: bool  # the family member has connected their app with the invite
     # Until when the invite can be used (while not joined); None when there is none.
     invite_expires_at: AwareDatetime | None = None
+    # Once joined: who joined (the name they typed, and their id for the participant's
+    # answer) and whether the participant confirmed them (a ConsentConfirmation value;
+    # nothing is shared while it is "awaiting_confirmation"). None before anyone joins,
+    # and from clinics older than the confirmation step.
+    joined_name: Annotated[str, Field(max_length=80)] | None = None
+    family_member_id: UUID | None = None
+    confirmation: Annotated[str, Field(max_length=32)] | None = None
 
 
 CHANGE_DATA_MODELS: dict[ChangeKind, type[_Response]] = {

@@ -29,6 +29,7 @@ from iop_companion.sync.protocol.payloads.assignments import (
 )
 from iop_companion.sync.protocol.payloads.base import _Payload
 from iop_companion.sync.protocol.payloads.check_ins import CheckInPayload, MeasureResultPayload
+from iop_companion.sync.protocol.payloads.family import FamilyConfirmationPayload
 from iop_companion.sync.protocol.payloads.goals import GoalRatingPayload, TreatmentGoalPayload
 from iop_companion.sync.protocol.payloads.plans import (
     AftercarePlanPayload,
@@ -56,6 +57,7 @@ class RecordKind(StrEnum):
     AFTERCARE_PLAN = "aftercare_plan"
     HOMEWORK_DONE = "homework_done"
     MODULE_READ = "module_read"
+    FAMILY_CONFIRMATION = "family_confirmation"  # is the person who joined the right one?
 
 
 # Records the participant and the clinic both write. Every stored version of one of
@@ -139,6 +141,7 @@ _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
     RecordKind.AFTERCARE_PLAN: AftercarePlanPayload,
     RecordKind.HOMEWORK_DONE: HomeworkDonePayload,
     RecordKind.MODULE_READ: ModuleReadPayload,
+    RecordKind.FAMILY_CONFIRMATION: FamilyConfirmationPayload,
 }
 
 

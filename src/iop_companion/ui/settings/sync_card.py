@@ -21,7 +21,7 @@ from iop_companion.ui.schedule.view import status_line, use_sync_now
 
 KNOWN_KINDS = ("check_in", "safety_flag", "measure_result", "relapse_plan", "safety_plan",
                "lapse_review", "treatment_goal", "goal_rating", "aftercare_plan",
-               "homework_done", "module_read")
+               "homework_done", "module_read", "family_confirmation")
 
 
 @ft.component

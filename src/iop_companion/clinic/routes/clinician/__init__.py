@@ -2,7 +2,10 @@
 alerts, measure results with the clinic's own scores, the schedule published to
 participants' apps, disconnecting a participant's devices, the clinic's settings,
 treatment goals and the aftercare plan (written with the participant), discharge,
-homework, module assignments, consents, and signing out.
+homework, module assignments, consents, and signing out; the participant list with each
+one's status, adding and enrolling participants, their devices, check-ins, shared plans
+and lapse reviews; one's own account; and, for administrators only (administration.py),
+the clinic's staff and audit log.
 
 Each module builds its router with `common.clinician_router()`, which depends on
 `require_clinician`, so a route added later is protected even if its author forgets to
@@ -18,18 +21,27 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from iop_companion.clinic.routes.clinician import (
+    account,
     aftercare,
     alerts,
+    audit_log,
+    check_ins,
     clinic_settings,
     consents,
     devices,
     discharge,
+    enrolment_codes,
     goals,
     homework,
+    lapse_reviews,
     measures,
     modules,
+    participant_devices,
+    participants,
+    plans,
     schedule,
     sessions,
+    staff,
 )
 
 _RESOURCES = (
@@ -45,6 +57,15 @@ _RESOURCES = (
     modules,
     consents,
     sessions,
+    participants,
+    enrolment_codes,
+    participant_devices,
+    check_ins,
+    plans,
+    lapse_reviews,
+    account,
+    staff,
+    audit_log,
 )
 
 router = APIRouter()
