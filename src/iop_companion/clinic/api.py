@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from iop_companion import __version__
+from iop_companion.clinic import portal
 from iop_companion.clinic.credentials import server_secret
 from iop_companion.clinic.db import (
     concurrency_limit,
@@ -84,6 +85,8 @@ def create_app(
     app.include_router(clinician.router, prefix=API_PREFIX)
     # Outside the API: the pages an enrolment or invite link opens in a browser.
     app.include_router(landing.router)
+    # The staff portal's web pages under /portal (not in the OpenAPI document).
+    portal.install(app)
     return app
 
 
