@@ -453,7 +453,11 @@ def Shell(services: AppServices) -> ft.Control:
             on_back = back
         bar = _top_bar(services, title, on_help=lambda: open_page("help"), on_back=on_back,
                        on_settings=on_settings, show_help=top != "help")
-        column = [bar, ft.Container(content=content, expand=True)]
+        # Keyed by what is drawn, so that the lock screen replacing the safety screen at
+        # the end of a crisis grace period gets fresh widgets: reusing the safety screen's
+        # left the PIN field deaf to typing.
+        drawn = f"{phase}:{'grace' if grace_drawn.current else 'plain'}"
+        column = [bar, ft.Container(content=content, expand=True, key=drawn)]
         if reminder_showing and phase == "main" and top not in ("check_in", "help",
                                                                 "safety_flow"):
             column.insert(1, reminder_banner(
