@@ -70,8 +70,10 @@ def test_back_from_a_call_the_safety_screen_opens_without_the_pin(
     shot(page, screenshots, "41-safety-flow-after-call")
 
     reveal(page, button(page, "Unlock the app")).click()
-    # The lock screen first: typing into the outgoing screen would be lost.
+    # The lock screen first, at a person's pace: keys typed while Flutter is still
+    # swapping the safety screen for the lock screen can miss the new PIN field.
     expect(button(page, "Unlock")).to_be_visible()
+    page.wait_for_timeout(1500)
     fill(page, "PIN", PIN)
     button(page, "Unlock").click()
     # The pages that were open come back: the safety screen over Get help, then Today.
