@@ -90,6 +90,7 @@ def WaitingForConfirmation(who: str, your_name: str) -> ft.Control:
     return kit.card(
         kit.subheading(t("family.home.shared_title")),
         ft.Semantics(container=True, label=t("family_wait.waiting", name=who),
+                     exclude_semantics=True,  # said once, not twice
                      content=ft.Row([ft.Icon(ft.Icons.HOURGLASS_TOP, size=20),
                                      ft.Text(t("family_wait.waiting", name=who), size=16,
                                              weight=ft.FontWeight.W_600, expand=True)],

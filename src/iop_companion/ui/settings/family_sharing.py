@@ -91,7 +91,7 @@ def _turned_away_row(services: AppServices, turned: TurnedAway) -> ft.Control:
 
 def _row(icon: ft.IconData, line: str) -> ft.Control:
     return ft.Semantics(
-        container=True, label=line,
+        container=True, label=line, exclude_semantics=True,  # said once, not twice
         content=ft.Row([ft.Icon(icon, size=20), ft.Text(line, size=14, expand=True)],
                        spacing=8),
     )
