@@ -183,6 +183,10 @@ def _migrate(database_url: str) -> None:
 # An idle kept-alive connection is closed after this; a body that is slow to arrive
 # is cut off by the app itself (clinic/limits.py, BODY_DEADLINE_SECONDS).
 KEEP_ALIVE_SECONDS = 5
+# With --workers, uvicorn restarts a worker that has not answered its supervisor within
+# this time. Its default (5 s) is shorter than a worker's start (imports, the database)
+# on a busy machine, where the server then restarted workers for ever and never served.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _serve(database_url: str, host: str, port: int, workers: int,
@@ -203,6 +207,7 @@ def _serve(database_url: str, host: str, port: int, workers: int,
     # proxies named (none by default) are believed, so a client cannot pick its address.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                 timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 proxy_headers=bool(forwarded_allow_ips),
                 forwarded_allow_ips=forwarded_allow_ips)
     return 0
