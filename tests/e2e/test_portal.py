@@ -66,7 +66,11 @@ class PortalClinic:
         self.server: RunningProcess = start([
             str(BIN_DIR / "iop-clinic"), "serve", "--database-url", self.database_url,
             "--port", str(self.port), "--workers", "2"])
-        wait_for_http(f"{self.url}/api/v1/health")
+        try:
+            wait_for_http(f"{self.url}/api/v1/health")
+        except BaseException:
+            self.server.stop()  # the fixture never gets it back to stop
+            raise
 
 
 @pytest.fixture
