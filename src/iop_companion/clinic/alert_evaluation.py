@@ -17,10 +17,15 @@ When:
   can notice, and costs pushes nothing (they carry safety flags and must stay fast).
   Later pages do not evaluate, so a walk through the pages is not reshuffled midway.
   Other readers that show open alerts (a participant list) can call it too.
-* **Missed sessions in a row: nowhere yet.** The server records no attendance, so the
-  rule (domain/alert_rules.py `missed_sessions`) has nothing to run on. Whatever records
-  attendance should call it with the participant's recorded sessions and file the
-  result with `file_alert`, as below.
+* **Missed sessions in a row, when attendance is recorded** (`raise_attendance_alerts`,
+  called by clinic/attendance.py in the recording's transaction): the rule
+  (domain/alert_rules.py `missed_sessions`) runs on the participant's recorded
+  sessions. Cancelled sessions do not count. An excused absence is not a miss and is
+  left out of the sequence altogether: it neither counts toward a run of misses nor
+  breaks one (missed, excused, missed is two in a row), because it says nothing about
+  whether the person is still coming. Sessions with nothing recorded are left out too.
+  A run is named by its first missed session, so recording more misses of the same run
+  (or the same one twice) raises it once; an attended session ends it.
 
 Idempotent: each happening is filed once under a key (`flag:<record id>`,
 `craving_run:<first day>`, `no_check_in:<first silent day>`...), unique per
@@ -57,12 +62,15 @@ from iop_companion.clinic.measures import ClinicScore
 from iop_companion.clinic.models import (
     Alert,
     AlertEvent,
+    AttendanceStatus,
     Clinic,
     Device,
     MeasureScore,
     Participant,
     ParticipantRecord,
+    ScheduledSessionRecord,
     ServerState,
+    SessionAttendanceRecord,
 )
 from iop_companion.clinic.sequence import SERVER_STATE_ID
 from iop_companion.domain.alert_rules import (
@@ -72,15 +80,17 @@ from iop_companion.domain.alert_rules import (
     CheckInFacts,
     Phq9Facts,
     RaisedAlert,
+    SessionAttendance,
     check_in_alerts,
     local_day,
+    missed_sessions,
     no_check_in,
     phq9_alerts,
     reported_time,
     safety_flag_alert,
 )
 from iop_companion.domain.measures import MeasureId
-from iop_companion.sync.protocol import RecordKind
+from iop_companion.sync.protocol import RecordKind, SessionStatus
 
 # The actor of alerts the server raises on its own (silence), in the audit log.
 RULES_ACTOR = "server:alert_rules"
@@ -331,3 +341,33 @@ def _last_check_in_id(db: Session, participant_id: uuid.UUID) -> uuid.UUID | Non
                      .where(ParticipantRecord.participant_id == participant_id,
                             ParticipantRecord.kind == RecordKind.CHECK_IN)
                      .order_by(_reported_at().desc()).limit(1))
+
+
+# --- Attendance, when it is recorded ---------------------------------------------------
+
+def raise_attendance_alerts(db: Session, participant: Participant, now: datetime,
+                            actor: str) -> list[Alert]:
+    """File a "missed sessions" alert if the participant's latest recorded sessions
+    (the clinic's number of them, `missed_sessions_in_a_row`) were all missed, once per
+    run of misses (see the module's docstring for what counts). In the caller's
+    transaction (the caller commits); `actor` is who recorded the attendance."""
+    rows = db.execute(
+        select(ScheduledSessionRecord.id, ScheduledSessionRecord.starts_at,
+               SessionAttendanceRecord.status)
+        .join(SessionAttendanceRecord,
+              SessionAttendanceRecord.session_id == ScheduledSessionRecord.id)
+        .where(SessionAttendanceRecord.participant_id == participant.id,
+               SessionAttendanceRecord.status != AttendanceStatus.EXCUSED,
+               ScheduledSessionRecord.status != SessionStatus.CANCELLED)
+    ).all()
+    attendance = [SessionAttendance(session_id=str(session_id), starts_at=starts_at,
+                                    attended=status is AttendanceStatus.ATTENDED)
+                  for session_id, starts_at, status in rows]
+    raised = missed_sessions(attendance, clinic_thresholds(participant.clinic))
+    if raised is None or event_filed(db, participant.id, rule_key(raised)):
+        return []
+    lock_alerts(db)  # and file_alert checks the key again under it
+    alert = file_alert(db, participant.id, raised, key=rule_key(raised),
+                       record_id=uuid.UUID(raised.about), raised_at=raised.occurred_at,
+                       now=now, actor=actor)
+    return [alert] if alert is not None else []

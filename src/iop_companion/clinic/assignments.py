@@ -135,6 +135,12 @@ def assignments_with_answers(
     return homework, modules
 
 
+def module_assignments_with_answers(db: Session,
+                                    participant_id: uuid.UUID) -> list[ModuleAssignmentView]:
+    """Every module assignment, newest first, with the day the participant read it."""
+    return assignments_with_answers(db, participant_id)[1]
+
+
 def _answers(db: Session, participant_id: uuid.UUID) -> dict[str, dict[str, object]]:
     answers: dict[str, dict[str, object]] = {}
     for kind in (RecordKind.HOMEWORK_DONE, RecordKind.MODULE_READ):

@@ -71,6 +71,7 @@ class AuditAction(StrEnum):
     SAFETY_PLAN_READ = "clinician.safety_plan.read"
     RELAPSE_PLAN_READ = "clinician.relapse_plan.read"
     LAPSE_REVIEWS_READ = "clinician.lapse_reviews.read"
+    PRACTICE_SESSIONS_READ = "clinician.practice_sessions.read"
     # Staff administration and one's own account (clinic/staff_admin.py)
     STAFF_READ = "admin.staff.read"
     STAFF_CREATE = "staff.create"
@@ -80,6 +81,21 @@ class AuditAction(StrEnum):
     AUDIT_READ = "admin.audit.read"
     # The staff portal (clinic/portal/): a form sent without this session's CSRF token.
     PORTAL_CSRF_REFUSED = "portal.csrf_refused"
+    # Running the program: groups, the schedule, attendance, the clinic's profile
+    # (clinic/groups.py, schedule.py, attendance.py)
+    GROUPS_READ = "clinician.groups.read"
+    GROUP_READ = "clinician.group.read"
+    GROUP_CREATE = "group.create"
+    GROUP_RENAME = "group.rename"
+    GROUP_ARCHIVE = "group.archive"
+    GROUP_MEMBER_ADD = "group.member.add"
+    GROUP_MEMBER_REMOVE = "group.member.remove"
+    SCHEDULE_LIST_READ = "clinician.schedule.read"
+    SESSION_SERIES_CANCEL = "schedule.series.cancel"
+    ATTENDANCE_READ = "clinician.attendance.read"
+    ATTENDANCE_RECORD = "attendance.record"
+    MODULES_READ = "clinician.modules.read"
+    CLINIC_PROFILE_CHANGE = "clinic.profile.change"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

@@ -277,14 +277,62 @@ class Consent(Base):
     rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class AttendanceStatus(StrEnum):
+    ATTENDED = "attended"
+    MISSED = "missed"
+    EXCUSED = "excused"  # absent with the clinic's agreement: never counted as missed
+
+
+class ParticipantGroup(Base):
+    """A clinic's named group of participants ("Tuesday evening group").
+
+    Archived, never deleted: sessions and attendance keep pointing at it. The name is
+    unique among the clinic's groups that are not archived (an archived group's name
+    can be used again).
+    """
+
+    __tablename__ = "participant_groups"
+    __table_args__ = (
+        Index(None, "clinic_id", "name", unique=True,
+              sqlite_where=text("archived_at IS NULL"),
+              postgresql_where=text("archived_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class GroupMember(Base):
+    """A participant's current membership of a group (a participant may be in several).
+    Removing a member deletes the row; the audit log keeps who was added and removed."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant_groups.id"),
+                                                primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"),
+                                                      primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
 class ScheduledSessionRecord(Base):
-    """One program session. `participant_id` None means the whole program (a group)."""
+    """One program session, for one participant (`participant_id`), one group
+    (`group_id`) or the whole program (both None).
+
+    Times are stored in UTC; `timezone` is the IANA zone its local times were written
+    in (None for sessions made before migration 0015). The occurrences of a weekly
+    repeat share a `series_id` (None for a single session).
+    """
 
     __tablename__ = "scheduled_sessions"
     __table_args__ = (
         CheckConstraint(_in_values_check("kind", SessionKind), name="kind"),
         CheckConstraint(_in_values_check("status", SessionStatus), name="status"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("participant_id IS NULL OR group_id IS NULL", name="one_audience"),
         Index(None, "clinic_id", "starts_at"),
     )
 
@@ -293,6 +341,11 @@ class ScheduledSessionRecord(Base):
     participant_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("participants.id"), index=True
     )
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participant_groups.id"), index=True
+    )
+    series_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name
     kind: Mapped[SessionKind] = mapped_column(_enum_column(SessionKind))
     title: Mapped[str] = mapped_column(String(120))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -306,6 +359,24 @@ class ScheduledSessionRecord(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class SessionAttendanceRecord(Base):
+    """Whether one participant came to one session, as a clinician last recorded it
+    (a correction replaces it; the audit log keeps each recording)."""
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (
+        CheckConstraint(_in_values_check("status", AttendanceStatus), name="status"),
+    )
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scheduled_sessions.id"),
+                                                  primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"),
+                                                      primary_key=True, index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(_enum_column(AttendanceStatus))
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):

@@ -7,8 +7,9 @@ is 403 for a clinician) and writes the same audit rows. All state is in the data
 (the session is the API's staff session, in a cookie), so it works across `--workers`.
 
 Modules: web.py (session cookie, CSRF, rendering), account.py (sign in and out, new
-password), alerts.py, participants.py, admin.py (staff, audit log); wording.py and
-charts.py turn stored codes and numbers into words and inline SVG.
+password), alerts.py, participants.py, assignments.py (homework and modules on a
+participant's page), settings.py (clinic settings), admin.py (staff, audit log); wording.py
+and charts.py turn stored codes and numbers into words and inline SVG.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from iop_companion.clinic.portal import account, admin, alerts, participants
+from iop_companion.clinic.portal import (
+    account,
+    admin,
+    alerts,
+    assignments,
+    participants,
+    settings,
+)
 from iop_companion.clinic.portal.web import (
     SESSION_COOKIE,
     PortalRedirect,
@@ -26,7 +34,7 @@ from iop_companion.clinic.portal.web import (
     see_other,
 )
 
-_PAGES = (account, alerts, participants, admin)
+_PAGES = (account, alerts, participants, assignments, settings, admin)
 
 
 async def _redirect(request: Request, exc: Exception) -> Response:

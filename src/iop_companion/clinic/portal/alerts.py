@@ -17,6 +17,7 @@ from iop_companion.clinic.portal.web import (
     PORTAL,
     CurrentPortalUser,
     check_csrf,
+    form_text,
     refusal_from,
     render,
     see_other,
@@ -61,7 +62,7 @@ def acknowledge_submit(alert_id: uuid.UUID, request: Request, user: CurrentPorta
                        csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
     check_csrf(user, csrf_token, db, now)
     try:
-        body = AlertAcknowledgeRequest(note=note)
+        body = AlertAcknowledgeRequest(note=form_text(note))
     except ValidationError:
         key = str(alert_id)
         return _alerts_page(request, user, db, now, cursor=None, errors={key: NOTE_NEEDED},

@@ -1,6 +1,6 @@
 """The participants pages: the list with status at a glance, adding a participant,
 enrolling a device (the code shown once, with its link and QR code), one participant's
-whole picture, disconnecting their devices and discharging them (each with a confirm
+whole picture (its homework and module forms are in assignments.py), disconnecting their devices and discharging them (each with a confirm
 step). Every read and write is the API's own route function, so the portal follows the
 same rules (another clinic's participant is 404) and writes the same audit rows."""
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 from iop_companion.clinic.audit import AuditAction, record_audit, staff_actor
 from iop_companion.clinic.dependencies import DbSession, Now
 from iop_companion.clinic.participant_status import clinic_today
-from iop_companion.clinic.portal import charts
+from iop_companion.clinic.portal import charts, wording
 from iop_companion.clinic.portal.web import (
     CSRF_FIELD,
     PORTAL,
@@ -62,6 +64,15 @@ PARTICIPANTS_PER_PAGE = 50
 MEASURES_SHOWN = 30
 SLEEP_CHART_TOP = 12.0
 SCALE_TOP = 10.0
+# Shown in the homework and modules section (the page opens there after these).
+ASSIGNMENT_NOTICES = {
+    "homework_set": "Homework set. It reaches the participant's app at its next sync.",
+    "homework_withdrawn": ("Homework withdrawn. It leaves the participant's to-do list at "
+                           "their app's next sync."),
+    "module_assigned": "Module assigned. It reaches the participant's app at its next sync.",
+    "module_withdrawn": ("Module withdrawn. It leaves the participant's to-do list at their "
+                         "app's next sync."),
+}
 _NOTICES = {"added": "Participant added. Use \u201cEnrol a device\u201d to give them a code.",
             "revoked": "Every device of this participant is disconnected.",
             "discharged": "Discharge saved. Their app will show it at its next sync."}
@@ -143,6 +154,25 @@ def enrolment_code_submit(participant_id: uuid.UUID, request: Request, user: Cur
 @router.get("/participants/{participant_id}")
 def participant_page(participant_id: uuid.UUID, request: Request, user: CurrentPortalUser,
                      db: DbSession, now: Now) -> Response:
+    return render_participant_page(request, user, db, now, participant_id)
+
+
+@dataclass(frozen=True)
+class RefusedForm:
+    """A form of the participant's page that was refused: which one, what was typed (shown
+    again), and why, field by field."""
+
+    name: str  # "homework" or "module"
+    values: Mapping[str, str]
+    errors: Mapping[str, str]
+
+
+def render_participant_page(request: Request, user: PortalUser, db: DbSession, now: Now,
+                            participant_id: uuid.UUID, *,
+                            refused_form: RefusedForm | None = None,
+                            ) -> Response:
+    """The participant's page; with `refused_form`, answered 422 with that form's values and
+    errors beside its fields."""
     clinician = user.clinician
     try:
         glance = read_participant(participant_id, clinician, db, now)
@@ -158,9 +188,13 @@ def participant_page(participant_id: uuid.UUID, request: Request, user: CurrentP
     participant = participant_or_404(db, clinician, participant_id, AuditAction.PARTICIPANT_READ,
                                      now)
     today = clinic_today(participant.clinic, now)
+    done = request.query_params.get("done", "")
     return render(
         request, "participant.html", user=user, participant=glance,
-        notice=_NOTICES.get(request.query_params.get("done", "")),
+        status_code=(status.HTTP_200_OK if refused_form is None
+                     else status.HTTP_422_UNPROCESSABLE_CONTENT),
+        notice=_NOTICES.get(done), assignment_notice=ASSIGNMENT_NOTICES.get(done),
+        refused=refused_form, module_catalogue=wording.module_catalogue(),
         check_ins=check_ins, charts=_charts(check_ins.from_day, check_ins.to_day,
                                             check_ins.check_ins),
         measures=measures.results, more_measures=measures.next is not None,

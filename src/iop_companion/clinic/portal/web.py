@@ -200,3 +200,23 @@ def form_date(value: str) -> date | None | str:
         return date.fromisoformat(value)
     except ValueError:
         return value
+
+
+def form_whole_number(value: str) -> int | None | str:
+    """A whole number typed in a form: None when blank, the number, or the text back when
+    it is not one (for the caller to refuse beside the field)."""
+    value = value.strip()
+    if not value:
+        return None
+    # Digits only (no sign, no "1e3", no "٣"), and short: int() of thousands of digits
+    # is refused by Python itself.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return value
+    return int(value)
+
+
+def form_text(value: str) -> str:
+    """Text from a form's textarea with its line breaks as the API takes them: browsers
+    send a line break as CR LF, and the API refuses a carriage return (a control
+    character) in text."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")

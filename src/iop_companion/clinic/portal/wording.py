@@ -1,11 +1,14 @@
 """The portal's words for what the server stores as codes: alert triggers and their
-figures, measure bands, audit actions, times and days in the clinic's time zone."""
+figures, measure bands, audit actions, module titles, times and days in the clinic's
+time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from iop_companion.content.modules import BASE_LANGUAGE, cached_library
 
 TRIGGERS: Mapping[str, str] = {
     "participant_request": "Asked the clinic for support (\u201cTell my clinic\u201d)",
@@ -71,6 +74,20 @@ def alert_detail(code: str, detail: Mapping[str, int | str | None]) -> str:
     except KeyError:
         pass
     return "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in detail.items())
+
+
+def module_catalogue() -> list[tuple[str, str]]:
+    """The modules a clinic can assign, as (id, title), in the library's order: the
+    English library the server checks assignments against (`module_ids`)."""
+    return [(module.id, module.title) for module in cached_library(None, BASE_LANGUAGE)]
+
+
+def module_title(module_id: str | None) -> str:
+    """A module's title; an id no longer in the library (an older assignment) as words."""
+    if not module_id:
+        return ""
+    module = cached_library(None, BASE_LANGUAGE).get(module_id)
+    return module.title if module is not None else words(module_id)
 
 
 def when(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -37,6 +37,7 @@ from iop_companion.sync.protocol.payloads.plans import (
     RelapsePlanPayload,
     SafetyPlanPayload,
 )
+from iop_companion.sync.protocol.payloads.practice import PracticeSessionPayload
 from iop_companion.sync.protocol.payloads.safety_flag import SafetyFlagPayload
 
 MAX_PUSH_RECORDS = 100
@@ -58,6 +59,7 @@ class RecordKind(StrEnum):
     HOMEWORK_DONE = "homework_done"
     MODULE_READ = "module_read"
     FAMILY_CONFIRMATION = "family_confirmation"  # is the person who joined the right one?
+    PRACTICE_SESSION = "practice_session"  # one run of a practice exercise
 
 
 # Records the participant and the clinic both write. Every stored version of one of
@@ -142,6 +144,7 @@ _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
     RecordKind.HOMEWORK_DONE: HomeworkDonePayload,
     RecordKind.MODULE_READ: ModuleReadPayload,
     RecordKind.FAMILY_CONFIRMATION: FamilyConfirmationPayload,
+    RecordKind.PRACTICE_SESSION: PracticeSessionPayload,
 }
 
 

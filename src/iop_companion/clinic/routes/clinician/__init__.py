@@ -24,6 +24,7 @@ from iop_companion.clinic.routes.clinician import (
     account,
     aftercare,
     alerts,
+    attendance,
     audit_log,
     check_ins,
     clinic_settings,
@@ -32,6 +33,7 @@ from iop_companion.clinic.routes.clinician import (
     discharge,
     enrolment_codes,
     goals,
+    groups,
     homework,
     lapse_reviews,
     measures,
@@ -39,6 +41,7 @@ from iop_companion.clinic.routes.clinician import (
     participant_devices,
     participants,
     plans,
+    practice,
     schedule,
     sessions,
     staff,
@@ -63,9 +66,12 @@ _RESOURCES = (
     check_ins,
     plans,
     lapse_reviews,
+    practice,
     account,
     staff,
     audit_log,
+    groups,
+    attendance,
 )
 
 router = APIRouter()

@@ -1,26 +1,74 @@
-"""The clinic's own settings, sent to the apps with the clinic's profile: how often the
+"""The clinic's own settings, sent to the apps with the clinic's profile: its name,
+address, phone and crisis numbers and time zone (administrators only), how often the
 measures are due, and the stated response time to a request for support. Also the
-thresholds of the clinic's alert rules, which stay on the server."""
+thresholds of the clinic's alert rules, which stay on the server, and reading it all."""
 
 from __future__ import annotations
 
 from iop_companion.clinic.alerts import thresholds_response
 from iop_companion.clinic.audit import AuditAction, record_audit, staff_actor
-from iop_companion.clinic.auth import CurrentClinician
+from iop_companion.clinic.auth import (
+    CurrentAdministrator,
+    CurrentClinician,
+    require_administrator,
+)
 from iop_companion.clinic.changes import publish_clinic_profile
 from iop_companion.clinic.dependencies import DbSession, Now
 from iop_companion.clinic.models import Clinic
+from iop_companion.clinic.routes.clinician.administration import FORBIDDEN
 from iop_companion.clinic.routes.clinician.common import WRITE_ERRORS, clinician_router
 from iop_companion.clinic.wire import clinic_profile
 from iop_companion.sync.protocol import (
     AlertThresholdsRequest,
     AlertThresholdsResponse,
+    AlertThresholdValues,
     ClinicProfile,
+    ClinicProfileWrite,
+    ClinicSettingsView,
     MeasureScheduleRequest,
     SupportResponseRequest,
 )
 
 router = clinician_router()
+
+
+def clinic_settings_view(clinic: Clinic) -> ClinicSettingsView:
+    return ClinicSettingsView(
+        **clinic_profile(clinic).model_dump(),
+        alert_thresholds=AlertThresholdValues(
+            **thresholds_response(clinic.alert_thresholds).thresholds.model_dump()))
+
+
+@router.get("/clinic")
+def read_clinic(clinician: CurrentClinician, db: DbSession) -> ClinicSettingsView:
+    """The clinic's profile as the apps get it (name, address, phone, crisis line, time
+    zone, measure schedule, support response time) and its alert thresholds now."""
+    clinic = db.get(Clinic, clinician.clinic_id)
+    assert clinic is not None  # a signed-in clinician's clinic exists
+    return clinic_settings_view(clinic)
+
+
+@router.put("/clinic/profile", responses={**WRITE_ERRORS, **FORBIDDEN})
+def set_clinic_profile(body: ClinicProfileWrite, administrator: CurrentAdministrator,
+                       db: DbSession, now: Now) -> ClinicSettingsView:
+    """Replace the clinic's name, address, phone, crisis line and time zone
+    (administrators only: a clinician gets 403). Every participant's app gets them at its
+    next sync; the crisis line is the number its crisis screen offers beside 988. The
+    time zone is the clinic's calendar from now on (alert days, default session zone);
+    sessions already scheduled keep their times."""
+    # Checked here too, not only by the dependency: the staff portal calls this function
+    # directly, and must get the same 403 (audited) for a clinician.
+    require_administrator(administrator, db, now)
+    clinic = db.get(Clinic, administrator.clinic_id)
+    assert clinic is not None  # a signed-in administrator's clinic exists
+    for name, value in body.model_dump().items():
+        setattr(clinic, name, value)
+    publish_clinic_profile(db, clinic, now)
+    record_audit(db, at=now, actor=staff_actor(administrator.staff_id),
+                 action=AuditAction.CLINIC_PROFILE_CHANGE, record_type="clinic",
+                 record_id=clinic.id)
+    db.commit()
+    return clinic_settings_view(clinic)
 
 
 @router.put("/clinic/measure-schedule", responses=WRITE_ERRORS)

@@ -1,0 +1,44 @@
+"""Practice sessions: `participant_records.kind` accepts `practice_session` (one run of
+a practice exercise, with its minutes and optional ratings).
+
+Downgrade: `practice_session` records are deleted (the schema before cannot hold them).
+
+Revision ID: 0016_practice_sessions
+Revises: 0015_groups_attendance
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0016_practice_sessions"
+down_revision: str | Sequence[str] | None = "0015_groups_attendance"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Written out rather than imported: a revision must not change when the code does.
+OLD_KINDS = ("check_in", "safety_flag", "measure_result", "relapse_plan", "safety_plan",
+             "lapse_review", "treatment_goal", "goal_rating", "aftercare_plan", "homework_done",
+             "module_read", "family_confirmation")
+NEW_KINDS = (*OLD_KINDS, "practice_session")
+
+
+def _in_values(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+def _replace_kind_check(kinds: Sequence[str]) -> None:
+    # Batch mode: SQLite cannot alter a constraint in place, so Alembic copies the table.
+    with op.batch_alter_table("participant_records") as batch:
+        batch.drop_constraint(op.f("ck_participant_records_kind"), type_="check")
+        batch.create_check_constraint("kind", _in_values("kind", kinds))
+
+
+def upgrade() -> None:
+    _replace_kind_check(NEW_KINDS)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM participant_records WHERE kind = 'practice_session'")
+    _replace_kind_check(OLD_KINDS)
