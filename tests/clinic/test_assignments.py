@@ -208,3 +208,32 @@ def test_consent_changes_reach_the_participant_s_app(
     missing = client.post(f"{setting.base}/consents/{uuid.uuid4()}/revoke",
                           headers=setting.morgan)
     assert missing.status_code == 404
+
+
+def test_homework_can_ask_for_a_practice_exercise_from_the_app_s_library(
+        client: TestClient, setting: _Setting) -> None:
+    created = client.post(f"{setting.base}/homework",
+                          json=_homework(title="Box breathing before bed",
+                                         exercise_id="box-breathing"),
+                          headers=setting.morgan)
+    assert created.status_code == 201, created.text
+    homework = HomeworkAssignment.model_validate(created.json())
+    assert homework.exercise_id == "box-breathing"
+    [published] = _feed(client, setting.sam_token, "homework")
+    assert published["exercise_id"] == "box-breathing"
+
+    # An exercise the apps do not have is refused by name, and nothing changes.
+    unknown = client.put(f"{setting.base}/homework/{homework.id}",
+                         json=_homework(exercise_id="hot-yoga"), headers=setting.morgan)
+    assert unknown.status_code == 422
+    assert "no exercise 'hot-yoga'" in unknown.json()["detail"]
+    malformed = client.post(f"{setting.base}/homework",
+                            json=_homework(exercise_id="Box Breathing!"), headers=setting.morgan)
+    assert malformed.status_code == 422
+    [still] = _feed(client, setting.sam_token, "homework")
+    assert still["exercise_id"] == "box-breathing"
+
+    # Taking the exercise off the homework publishes that too.
+    cleared = client.put(f"{setting.base}/homework/{homework.id}", json=_homework(),
+                         headers=setting.morgan)
+    assert cleared.status_code == 200 and cleared.json()["exercise_id"] is None

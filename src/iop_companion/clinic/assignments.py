@@ -19,6 +19,7 @@ from iop_companion.clinic.models import (
 )
 from iop_companion.clinic.shared_records import latest_versions
 from iop_companion.clinic.wire import homework_assignment, module_assignment
+from iop_companion.content.exercises import exercise_ids
 from iop_companion.content.modules import module_ids
 from iop_companion.sync.protocol import (
     AssignmentStatus,
@@ -31,7 +32,7 @@ from iop_companion.sync.protocol import (
 
 
 class UnknownModule(Exception):
-    """The module is not in the app's library (the message is safe to show)."""
+    """The module (or exercise) is not in the app's library (the message is safe to show)."""
 
 
 def clinic_today(participant: Participant, now: datetime) -> date:
@@ -46,13 +47,20 @@ def _check_module(module_id: str | None) -> None:
         raise UnknownModule(f"There is no module '{module_id}' in the app's library.")
 
 
+def _check_homework(body: HomeworkWrite) -> None:
+    _check_module(body.module_id)
+    if body.exercise_id is not None and body.exercise_id not in exercise_ids():
+        raise UnknownModule(f"There is no exercise '{body.exercise_id}' in the app's library.")
+
+
 def add_homework(db: Session, participant: Participant, body: HomeworkWrite,
                  staff_id: uuid.UUID, now: datetime) -> HomeworkRecord:
-    _check_module(body.module_id)
+    _check_homework(body)
     record = HomeworkRecord(
         id=uuid.uuid4(), clinic_id=participant.clinic_id, participant_id=participant.id,
         title=body.title, instructions=body.instructions, due_on=body.due_on,
-        module_id=body.module_id, assigned_on=clinic_today(participant, now),
+        module_id=body.module_id, exercise_id=body.exercise_id,
+        assigned_on=clinic_today(participant, now),
         status=AssignmentStatus.ASSIGNED, created_by=staff_id, created_at=now, updated_at=now)
     db.add(record)
     publish_homework(db, record, now)
@@ -61,9 +69,10 @@ def add_homework(db: Session, participant: Participant, body: HomeworkWrite,
 
 def change_homework(db: Session, record: HomeworkRecord, body: HomeworkWrite,
                     now: datetime) -> None:
-    _check_module(body.module_id)
+    _check_homework(body)
     record.title, record.instructions = body.title, body.instructions
     record.due_on, record.module_id = body.due_on, body.module_id
+    record.exercise_id = body.exercise_id
     record.updated_at = now
     publish_homework(db, record, now)
 

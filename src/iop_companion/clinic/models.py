@@ -654,6 +654,8 @@ class HomeworkRecord(_Assignment, Base):
     title: Mapped[str] = mapped_column(String(120))
     instructions: Mapped[str] = mapped_column(String(2000))
     module_id: Mapped[str | None] = mapped_column(String(64))
+    # A practice exercise it asks for (assets/exercises); the app opens it from the homework.
+    exercise_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ModuleAssignmentRecord(_Assignment, Base):

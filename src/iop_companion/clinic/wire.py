@@ -105,6 +105,7 @@ def homework_assignment(record: HomeworkRecord) -> HomeworkAssignment:
         assigned_on=record.assigned_on,
         module_id=record.module_id,
         status=record.status.value,
+        exercise_id=record.exercise_id,
     )
 
 

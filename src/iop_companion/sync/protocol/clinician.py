@@ -34,6 +34,7 @@ from iop_companion.sync.protocol.common import (
 from iop_companion.sync.protocol.payloads.goals import MAX_GOAL_STEPS
 from iop_companion.sync.protocol.payloads.plans import _CLOCK_TIME, Weekday
 from iop_companion.sync.protocol.pull import (
+    ExerciseId,
     HomeworkAssignment,
     ModuleAssignment,
     ModuleId,
@@ -304,6 +305,7 @@ class HomeworkWrite(_Request):
     instructions: Annotated[str, Field(max_length=2000), PrintableText] = ""
     due_on: SaneDate | None = None
     module_id: ModuleId | None = None
+    exercise_id: ExerciseId | None = None  # a practice exercise in the app's library
 
 
 class ModuleAssignmentWrite(_Request):

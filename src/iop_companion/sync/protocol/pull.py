@@ -121,6 +121,8 @@ class RecordVersion(_Response):
 
 MODULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ModuleId = Annotated[str, Field(min_length=1, max_length=64, pattern=MODULE_ID_PATTERN)]
+# A practice exercise's id in assets/exercises (content/exercises.py keeps the same rule).
+ExerciseId = Annotated[str, Field(min_length=1, max_length=64, pattern=MODULE_ID_PATTERN)]
 
 
 class AssignmentStatus(StrEnum):
@@ -139,6 +141,8 @@ class HomeworkAssignment(_Response):
     assigned_on: date
     module_id: Annotated[str, Field(max_length=64)] | None = None  # a module it goes with
     status: Annotated[str, Field(max_length=16)]  # an AssignmentStatus value
+    # A practice exercise it asks for: the app opens it, and finishing it marks it done.
+    exercise_id: Annotated[str, Field(max_length=64)] | None = None
 
 
 class ModuleAssignment(_Response):
