@@ -211,3 +211,12 @@ def test_a_note_at_the_limit_is_fine_and_one_over_is_not() -> None:
 def test_a_pasted_note_is_cleaned_of_what_the_store_refuses() -> None:
     assert clean_note("line one\r\nline\x00two\x7f\tend ") == "line one\nline two \tend"
     assert clean_note("\ud800broken") == "?broken"
+
+
+def test_homework_carries_the_exercise_the_clinic_asked_for() -> None:
+    chosen = {**assignment(1), "exercise_id": "box-breathing"}
+    older = assignment(2)  # published before homework could name an exercise
+    board = homework_board([chosen, older], [], TODAY)
+    by_id = {item.assignment_id: item for item in board.to_do}
+    assert by_id[chosen["id"]].exercise_id == "box-breathing"
+    assert by_id[older["id"]].exercise_id is None

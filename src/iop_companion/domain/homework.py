@@ -76,6 +76,7 @@ class HomeworkItem:
     due: DueLabel
     done_on: date | None  # set when done
     note: str             # the participant's note (kept after an undo, for next time)
+    exercise_id: str | None = None  # a practice exercise the clinic asked for by id
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def _item(assignment: Mapping[str, Any], answer: Mapping[str, Any] | None,
         due=due,
         done_on=_day(answer.get("done_on")) if done and answer else None,
         note=str(answer.get("note") or "") if answer else "",
+        exercise_id=str(assignment.get("exercise_id")) if assignment.get("exercise_id") else None,
     )
 
 

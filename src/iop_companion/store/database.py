@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from . import records as r
 from .aftercare import AftercarePlanRepository
+from .coping_logs import DiaryCardRepository, ThoughtRecordRepository, UrgeLogRepository
 from .crypto import DataKeys, SealError
 from .durable import atomic_write, ensure_dir
 from .errors import StoreError, StoreLocked, ValidationError
@@ -19,6 +20,7 @@ from .export import build_export, render_html, without_secrets
 from .goals import GoalRatingRepository, TreatmentGoalRepository
 from .migrations import MigrationPlan, run_migrations
 from .people import PeopleRepository
+from .practice import PracticeSessionRepository
 from .published import (
     AssignmentAnswerRepository,
     ConsentRepository,
@@ -114,6 +116,10 @@ class Store:
     consents: ConsentRepository
     assignment_answers: AssignmentAnswerRepository
     people: PeopleRepository
+    practice_sessions: PracticeSessionRepository
+    diary_cards: DiaryCardRepository
+    thought_records: ThoughtRecordRepository
+    urge_logs: UrgeLogRepository
 
     def __init__(
         self,
@@ -170,6 +176,10 @@ class Store:
         self.consents = ConsentRepository(backend, self._guard, now)
         self.assignment_answers = AssignmentAnswerRepository(backend, self._guard, now)
         self.people = PeopleRepository(backend, self._guard, now)
+        self.practice_sessions = PracticeSessionRepository(backend, self._guard, now)
+        self.diary_cards = DiaryCardRepository(backend, self._guard, now)
+        self.thought_records = ThoughtRecordRepository(backend, self._guard, now)
+        self.urge_logs = UrgeLogRepository(backend, self._guard, now)
         state.handles.add(self)
 
     # Record kinds whose local copy the clinic may also write (see services/shared_records):
@@ -217,6 +227,11 @@ class Store:
         export["goal_ratings"] = self.goal_ratings.all()
         export["aftercare_plan"] = self.aftercare_plan.get()
         export["people"] = self.people.all()
+        export["practice_sessions"] = self.practice_sessions.all()
+        # Coping-skill logs (deleted ones are not the person's data any more).
+        export["diary_cards"] = self.diary_cards.all()
+        export["thought_records"] = self.thought_records.all()
+        export["urge_logs"] = self.urge_logs.all()
         # Every export (sealed or plain, JSON or page, whoever asks) is built here, so
         # credentials, key material, the PIN and recovery codes are left out here.
         return without_secrets(export)

@@ -40,6 +40,10 @@ SCHEMA_VERSIONS: dict[str, int] = {
     "consents": 1,
     "assignment_answers": 1,
     "people": 1,
+    "practice_sessions": 1,
+    "diary_cards": 1,
+    "thought_records": 1,
+    "urge_logs": 1,
 }
 
 META_FIELDS = ("id", "created_at", "updated_at", "schema_version")

@@ -47,6 +47,18 @@ class ModuleLinks:
 
 
 @dataclass(frozen=True)
+class ExerciseLinks:
+    """The exercises homework can name: which one an item names (by its title or
+    instructions, domain/practice.exercise_named_in), its title, and how to open it
+    for this homework (finishing it then marks the homework done)."""
+
+    named_in: Callable[[str], str | None]
+    known: Callable[[str], bool]  # the exercise is in this app's library
+    title: Callable[[str], str]
+    open: Callable[[str, str], None]  # (exercise id, homework id)
+
+
+@dataclass(frozen=True)
 class NoteDraft:
     """A "How did it go?" note being typed when the person stepped away."""
 
@@ -89,11 +101,20 @@ _DUE_ICONS = {
 }
 
 
-def _named(button: ft.Control, spoken: str) -> ft.Control:
-    """A button whose screen-reader name also says which homework it is for ("Mark as
-    done: Urge log"): every card has the same buttons."""
-    return ft.Semantics(label=spoken, button=True, container=True, exclude_semantics=True,
-                        content=button)
+_BUTTONS = {"primary": ft.FilledButton, "secondary": ft.OutlinedButton, "text": ft.TextButton}
+
+
+def _named(kind: str, text: str, on_click: Callable[[], object], icon: ft.IconData, *,
+           spoken: str) -> ft.Control:
+    """A button showing `text` whose screen-reader name also says which homework it is
+    for ("Mark as done: Urge log"): every card has the same buttons. The name is on the
+    button's own text (as kit.scale_picker names its numbers), so the named element is
+    the button itself and a screen reader's activation reaches its action; a Semantics
+    wrapper around it would be a second element, named but with nothing to do."""
+    return _BUTTONS[kind](content=ft.Text(text, semantics_label=spoken), icon=icon,
+                          on_click=kit.tracked(on_click), height=kit.MIN_TOUCH,
+                          style=ft.ButtonStyle(
+                              padding=ft.Padding.symmetric(horizontal=20, vertical=12)))
 
 
 def _line(icon: ft.IconData, text: str, *, color: ft.ColorValue | None = None) -> ft.Control:
@@ -105,7 +126,8 @@ def _line(icon: ft.IconData, text: str, *, color: ft.ColorValue | None = None) -
 
 @ft.component
 def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
-                    modules: ModuleLinks | None) -> ft.Control:
+                    modules: ModuleLinks | None,
+                    exercises: ExerciseLinks | None = None) -> ft.Control:
     services = use_services()
     navigator = use_navigator()
     t = services.t
@@ -173,10 +195,24 @@ def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
         text = t("homework.open_module")
         return [
             _line(ft.Icons.MENU_BOOK_OUTLINED, t("homework.goes_with_module", title=title)),
-            ft.Row([_named(kit.secondary_button(text, lambda: modules.open(module_id),
-                                                ft.Icons.OPEN_IN_NEW),
-                           f"{text}: {title}")]),
+            ft.Row([_named("secondary", text, lambda: modules.open(module_id),
+                           ft.Icons.OPEN_IN_NEW, spoken=f"{text}: {title}")]),
         ]
+
+    def exercise_link(item: HomeworkItem) -> list[ft.Control]:
+        if exercises is None:
+            return []
+        # The exercise the clinic chose by id; for homework written before that, one
+        # its words name.
+        exercise_id = (item.exercise_id if item.exercise_id and exercises.known(item.exercise_id)
+                       else exercises.named_in(f"{item.title} {item.instructions}"))
+        if exercise_id is None:
+            return []
+        title = exercises.title(exercise_id)
+        text = t("practice.homework.start")
+        return [ft.Row([_named("secondary", text,
+                               lambda: exercises.open(exercise_id, item.assignment_id),
+                               ft.Icons.PLAY_ARROW, spoken=f"{text}: {title}")])]
 
     def note_panel(item: HomeworkItem) -> ft.Control:
         controls: list[ft.Control] = [ft.Divider(height=1)]
@@ -204,13 +240,14 @@ def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
         if item.instructions:
             lines.append(kit.body(item.instructions))
         lines += module_link(item)
+        lines += exercise_link(item)
         if note_for == item.assignment_id:
             lines.append(note_panel(item))
         else:
             text = t("homework.mark_done")
-            lines.append(ft.Row([_named(
-                kit.primary_button(text, lambda: open_note(item), ft.Icons.CHECK_CIRCLE_OUTLINE),
-                f"{text}: {item.title}")]))
+            lines.append(ft.Row([_named("primary", text, lambda: open_note(item),
+                                        ft.Icons.CHECK_CIRCLE_OUTLINE,
+                                        spoken=f"{text}: {item.title}")]))
         return kit.card(*lines)
 
     def done_card(item: HomeworkItem) -> ft.Control:
@@ -222,8 +259,8 @@ def HomeworkSection(store: Store, board: HomeworkBoard, care: CareStatus,
         if item.note:
             lines.append(kit.body(t("homework.your_note", note=item.note), muted=True, size=14))
         text = t("homework.undo")
-        lines.append(ft.Row([_named(kit.text_button(text, lambda: undo(item), ft.Icons.UNDO),
-                                    f"{text}: {item.title}")]))
+        lines.append(ft.Row([_named("text", text, lambda: undo(item), ft.Icons.UNDO,
+                                    spoken=f"{text}: {item.title}")]))
         return kit.card(*lines)
 
     controls: list[ft.Control] = []
