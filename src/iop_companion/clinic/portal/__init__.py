@@ -8,8 +8,10 @@ is 403 for a clinician) and writes the same audit rows. All state is in the data
 
 Modules: web.py (session cookie, CSRF, rendering), account.py (sign in and out, new
 password), alerts.py, participants.py, assignments.py (homework and modules on a
-participant's page), settings.py (clinic settings), admin.py (staff, audit log); wording.py
-and charts.py turn stored codes and numbers into words and inline SVG.
+participant's page), schedule.py (the week's sessions, a session and its attendance),
+groups.py (groups, their members and assignments to a whole group), settings.py (clinic
+settings), admin.py (staff, audit log); wording.py and charts.py turn stored codes and
+numbers into words and inline SVG.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from iop_companion.clinic.portal import (
     admin,
     alerts,
     assignments,
+    groups,
     participants,
+    schedule,
     settings,
 )
 from iop_companion.clinic.portal.web import (
@@ -34,7 +38,7 @@ from iop_companion.clinic.portal.web import (
     see_other,
 )
 
-_PAGES = (account, alerts, participants, assignments, settings, admin)
+_PAGES = (account, alerts, participants, assignments, schedule, groups, settings, admin)
 
 
 async def _redirect(request: Request, exc: Exception) -> Response:

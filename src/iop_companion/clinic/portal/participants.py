@@ -1,7 +1,8 @@
 """The participants pages: the list with status at a glance, adding a participant,
 enrolling a device (the code shown once, with its link and QR code), one participant's
-whole picture (its homework and module forms are in assignments.py), disconnecting their devices and discharging them (each with a confirm
-step). Every read and write is the API's own route function, so the portal follows the
+whole picture (its homework and module forms are in assignments.py; its groups and
+coming sessions link to groups.py and schedule.py), disconnecting their devices and
+discharging them (each with a confirm step). Every read and write is the API's own route function, so the portal follows the
 same rules (another clinic's participant is 404) and writes the same audit rows."""
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from iop_companion.clinic.audit import AuditAction, record_audit, staff_actor
 from iop_companion.clinic.dependencies import DbSession, Now
+from iop_companion.clinic.models import GroupMember, Participant, ParticipantGroup
 from iop_companion.clinic.participant_status import clinic_today
 from iop_companion.clinic.portal import charts, wording
 from iop_companion.clinic.portal.web import (
@@ -49,6 +52,7 @@ from iop_companion.clinic.routes.clinician.participants import (
     read_participants,
 )
 from iop_companion.clinic.routes.clinician.plans import read_relapse_plan, read_safety_plan
+from iop_companion.clinic.schedule import session_views, sessions_for_participant
 from iop_companion.clinic.wire import shared_record_view
 from iop_companion.sync.protocol import (
     CheckInView,
@@ -62,6 +66,7 @@ router = APIRouter(prefix=PORTAL, include_in_schema=False)
 
 PARTICIPANTS_PER_PAGE = 50
 MEASURES_SHOWN = 30
+UPCOMING_SESSION_DAYS = 14
 SLEEP_CHART_TOP = 12.0
 SCALE_TOP = 10.0
 # Shown in the homework and modules section (the page opens there after these).
@@ -205,7 +210,27 @@ def render_participant_page(request: Request, user: PortalUser, db: DbSession, n
         aftercare_plan=_aftercare_plan(user, db, now, participant_id),
         homework=read_homework(participant_id, clinician, db, now),
         devices=read_devices(participant_id, clinician, db, now).devices,
-        today=today)
+        groups=_groups_of(db, participant), upcoming=_upcoming_sessions(db, participant, now),
+        upcoming_days=UPCOMING_SESSION_DAYS, today=today)
+
+
+def _groups_of(db: DbSession, participant: Participant) -> list[ParticipantGroup]:
+    """The groups the participant is in now, by name (archived ones too, marked so)."""
+    return list(db.scalars(
+        select(ParticipantGroup)
+        .join(GroupMember, GroupMember.group_id == ParticipantGroup.id)
+        .where(GroupMember.participant_id == participant.id,
+               ParticipantGroup.clinic_id == participant.clinic_id)
+        .order_by(func.lower(ParticipantGroup.name), ParticipantGroup.id)))
+
+
+def _upcoming_sessions(db: DbSession, participant: Participant, now: Now) -> list[Any]:
+    """The sessions their app shows (their own, their groups', the whole program's) that
+    have not ended and start in the next UPCOMING_SESSION_DAYS days, soonest first."""
+    until = now + timedelta(days=UPCOMING_SESSION_DAYS)
+    records = [record for record in sessions_for_participant(db, participant, now)
+               if record.ends_at >= now and record.starts_at < until]
+    return session_views(db, records, participant.clinic)
 
 
 def _aftercare_plan(user: PortalUser, db: DbSession, now: Now,

@@ -1,20 +1,23 @@
-"""The clinic settings page: the clinic's details as its apps receive them (shown here;
-editing them is still to come), how often the apps ask for each questionnaire, within how
-many hours the clinic answers a request for support, and the thresholds of the alerts
-the clinic raises itself.
+"""The clinic settings page: the clinic's details as its apps receive them (name,
+address, phone, crisis line, time zone: changed by administrators only, as in the API),
+how often the apps ask for each questionnaire, within how many hours the clinic answers
+a request for support, and the thresholds of the alerts the clinic raises itself.
 
-Each form goes through the API's own route function (same bounds, same audit row); a
-value that is not allowed is named beside its field and the page keeps what was typed.
-Every signed-in staff member may use it, as in the API.
+Each form goes through the API's own route function (same bounds, same audit row, the
+same 403 for a clinician changing the clinic's details); a value that is not allowed is
+named beside its field and the page keeps what was typed. Every other form is open to
+every signed-in staff member, as in the API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, TypeVar
+from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
@@ -26,13 +29,16 @@ from iop_companion.clinic.portal.web import (
     CurrentPortalUser,
     PortalUser,
     check_csrf,
+    form_text,
     form_whole_number,
+    refusal_from,
     render,
     see_other,
 )
 from iop_companion.clinic.routes.clinician.clinic_settings import (
     read_alert_thresholds,
     set_alert_thresholds,
+    set_clinic_profile,
     set_measure_schedule,
     set_support_response,
 )
@@ -44,8 +50,10 @@ from iop_companion.sync.protocol import (
     SUPPORT_RESPONSE_MAX_HOURS,
     SUPPORT_RESPONSE_MIN_HOURS,
     AlertThresholdsRequest,
+    ClinicProfileWrite,
     MeasureScheduleRequest,
     SupportResponseRequest,
+    is_time_zone_name,
 )
 
 router = APIRouter(prefix=PORTAL, include_in_schema=False)
@@ -53,6 +61,8 @@ Body = TypeVar("Body", bound=BaseModel)
 
 SETTINGS = f"{PORTAL}/settings"
 _NOTICES = {
+    "clinic": ("Clinic details saved. Participants' apps get them, the name and crisis line "
+               "included, at their next sync."),
     "measures": "Questionnaire schedule saved. Participants' apps use it from their next sync.",
     "support": "Response time saved. Participants' apps show it from their next sync.",
     "thresholds": ("Alert thresholds saved. They apply to data arriving from now on; "
@@ -113,6 +123,28 @@ THRESHOLD_RULES = (
 )
 
 
+# The clinic's details: each field's label, and why a value was refused.
+PROFILE_FIELDS = (
+    ("name", "Name"), ("address", "Address"), ("phone", "Phone"),
+    ("crisis_line", "Crisis line"), ("timezone", "Time zone"),
+)
+_PHONE_PROBLEM = ("Type a phone number of at least 3 digits, using only digits, spaces and "
+                  "the characters + ( ) - . (up to 40 characters).")
+PROFILE_PROBLEMS = {
+    "name": "Type the clinic's name: 1 to 120 characters, on one line.",
+    "address": "Type the address: 1 to 400 characters.",
+    "phone": _PHONE_PROBLEM,
+    "crisis_line": _PHONE_PROBLEM,
+    "timezone": "Choose the clinic's time zone from the list.",
+}
+
+
+@cache
+def _time_zones() -> tuple[str, ...]:
+    """The zones a clinic may choose (those the API takes), by name."""
+    return tuple(sorted(zone for zone in available_timezones() if is_time_zone_name(zone)))
+
+
 def _threshold_problem(low: int, high: int) -> str:
     return (f"Type a whole number from {low} to {high}, or leave it empty for the "
             "program's default.")
@@ -128,6 +160,7 @@ def _settings_page(request: Request, user: PortalUser, db: DbSession, *,
     profile = clinic_profile(clinic)
     thresholds = read_alert_thresholds(user.clinician, db)
     saved = {
+        "clinic": {name: str(getattr(profile, name) or "") for name, _ in PROFILE_FIELDS},
         "measures": {field.name: str(profile.measure_interval_days.get(field.name, ""))
                      for field in MEASURE_FIELDS},
         "support": {"hours": "" if profile.support_response_hours is None
@@ -141,6 +174,7 @@ def _settings_page(request: Request, user: PortalUser, db: DbSession, *,
                   done=request.query_params.get("done", ""), notices=_NOTICES,
                   profile=profile, values=saved, errors=errors or {}, form=form,
                   measure_fields=MEASURE_FIELDS, rules=THRESHOLD_RULES,
+                  profile_fields=PROFILE_FIELDS, time_zones=_time_zones(),
                   defaults=thresholds.defaults.model_dump(), bounds=thresholds.bounds,
                   support_bounds=(SUPPORT_RESPONSE_MIN_HOURS, SUPPORT_RESPONSE_MAX_HOURS),
                   measure_bounds=(MEASURE_INTERVAL_MIN_DAYS, MEASURE_INTERVAL_MAX_DAYS))
@@ -163,6 +197,34 @@ def _validated(model: type[Body], numbers: Mapping[str, int | None | str],
 @router.get("/settings")
 def settings_page(request: Request, user: CurrentPortalUser, db: DbSession) -> Response:
     return _settings_page(request, user, db)
+
+
+@router.post("/settings/clinic-profile")
+def clinic_profile_submit(
+        request: Request, user: CurrentPortalUser, db: DbSession, now: Now,
+        name: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
+        phone: Annotated[str, Form()] = "", crisis_line: Annotated[str, Form()] = "",
+        timezone: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    check_csrf(user, csrf_token, db, now)
+    values = {"name": name, "address": address, "phone": phone, "crisis_line": crisis_line,
+              "timezone": timezone}
+    try:
+        body = ClinicProfileWrite(name=name, address=form_text(address), phone=phone,
+                                  crisis_line=crisis_line, timezone=timezone)
+    except ValidationError as invalid:
+        errors = {str(problem["loc"][0]): PROFILE_PROBLEMS[str(problem["loc"][0])]
+                  for problem in invalid.errors()
+                  if problem["loc"] and str(problem["loc"][0]) in PROFILE_PROBLEMS}
+        return _settings_page(request, user, db, form="clinic", values=values,
+                              errors=errors or {"name": PROFILE_PROBLEMS["name"]},
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        # The route function checks the role itself: a clinician gets its 403 (audited).
+        set_clinic_profile(body, user.clinician, db, now)
+    except HTTPException as refused:
+        raise refusal_from(refused) from None
+    return see_other(f"{SETTINGS}?done=clinic#clinic")
 
 
 @router.post("/settings/measure-schedule")
