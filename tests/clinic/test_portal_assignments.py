@@ -283,3 +283,41 @@ def test_participant_and_family_tokens_reach_no_assignment_form(
             assert response.status_code == 303, (path, token)
             assert response.headers["location"].startswith("/portal/sign-in")
     assert homework_rows(sessions) == [] and module_rows(sessions) == []
+
+
+def test_homework_can_ask_for_an_exercise_and_the_page_shows_practice(
+        clinic: Clinic, client: TestClient, sessions: sessionmaker[Session]) -> None:
+    morgan = clinic.signed_in()
+    page = morgan.get(page_of(clinic)).text
+    assert '<label for="homework-exercise">Practice exercise (optional)</label>' in page
+    assert '<option value="box-breathing">Box breathing</option>' in page
+    assert "No practice sessions yet." in page
+    token = csrf_of(page)
+
+    # An exercise the app does not have is refused beside its own field, typing kept.
+    refused = set_homework(morgan, clinic, token, title="Breathe", exercise_id="hot-yoga")
+    assert refused.status_code == 422
+    assert "Choose an exercise from the list" in refused.text
+    assert 'value="Breathe"' in refused.text
+    assert homework_rows(sessions) == []
+
+    done = set_homework(morgan, clinic, token, title="Breathe before bed",
+                        exercise_id="box-breathing")
+    assert done.status_code == 303, done.text
+    [row] = homework_rows(sessions)
+    assert row.exercise_id == "box-breathing"
+    assert "Exercise: Box breathing" in morgan.get(page_of(clinic)).text
+
+    # The app's practice session, done for that homework, is listed with its minutes.
+    phone = clinic.phone(client, clinic.sam)
+    session_id = str(uuid.uuid4())
+    push(client, phone, record("practice_session", record_id=uuid.UUID(session_id), payload={
+        "id": session_id, "exercise_id": "box-breathing",
+        "started_at": "2026-03-04T21:30:00-06:00", "planned_minutes": 3,
+        "seconds_completed": 150, "ended_early": True, "rating_kind": "distress",
+        "rating_before": 7, "rating_after": 4, "homework_id": str(row.id)}))
+    page = morgan.get(page_of(clinic)).text
+    assert "No practice sessions yet." not in page
+    assert '<th scope="row">Box breathing</th>' in page
+    assert "2.5 of 3 (stopped early)" in page
+    assert "distress 7/10" in page and "distress 4/10" in page

@@ -55,7 +55,17 @@ HOMEWORK_PROBLEMS = {
     "instructions": "Instructions can be up to 2,000 characters of ordinary text.",
     "due_on": "Choose a due date between 2000 and 2100, or leave it empty.",
     "module_id": "Choose a module from the list, or \u201cNone\u201d.",
+    "exercise_id": "Choose an exercise from the list, or \u201cNone\u201d.",
 }
+
+
+def library_problem(refused: HTTPException) -> dict[str, str]:
+    """The field of a homework form the API's 422 is about: the module or the exercise
+    it named is not in the app's library (clinic/assignments.py says which)."""
+    field = "exercise_id" if "exercise" in str(refused.detail) else "module_id"
+    return {field: HOMEWORK_PROBLEMS[field]}
+
+
 MODULE_PROBLEMS = {
     "module_id": "Choose a module from the list.",
     "note": "The note can be up to 500 characters of ordinary text.",
@@ -86,18 +96,20 @@ def homework_submit(participant_id: uuid.UUID, request: Request, user: CurrentPo
                     db: DbSession, now: Now, title: Annotated[str, Form()] = "",
                     instructions: Annotated[str, Form()] = "",
                     module_id: Annotated[str, Form()] = "",
+                    exercise_id: Annotated[str, Form()] = "",
                     due_on: Annotated[str, Form()] = "",
                     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
     check_csrf(user, csrf_token, db, now)
     values = {"title": title, "instructions": instructions, "module_id": module_id,
-              "due_on": due_on}
+              "exercise_id": exercise_id, "due_on": due_on}
     due = form_date(due_on)
     if isinstance(due, str):
         return _refused(request, user, db, now, participant_id, "homework", values,
                         {"due_on": DATE_PROBLEM})
     try:
         body = HomeworkWrite(title=title, instructions=form_text(instructions), due_on=due,
-                             module_id=module_id.strip() or None)
+                             module_id=module_id.strip() or None,
+                             exercise_id=exercise_id.strip() or None)
     except ValidationError as invalid:
         return _refused(request, user, db, now, participant_id, "homework", values,
                         _problems(invalid, HOMEWORK_PROBLEMS))
@@ -106,7 +118,7 @@ def homework_submit(participant_id: uuid.UUID, request: Request, user: CurrentPo
     except HTTPException as refused:
         if refused.status_code == status.HTTP_422_UNPROCESSABLE_CONTENT:  # not in the library
             return _refused(request, user, db, now, participant_id, "homework", values,
-                            {"module_id": HOMEWORK_PROBLEMS["module_id"]})
+                            library_problem(refused))
         raise refusal_from(refused) from None  # another clinic's participant: 404
     return see_other(f"{_page(participant_id)}?done=homework_set#homework")
 

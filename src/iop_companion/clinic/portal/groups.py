@@ -26,6 +26,7 @@ from iop_companion.clinic.portal.assignments import (
     DATE_PROBLEM,
     HOMEWORK_PROBLEMS,
     MODULE_PROBLEMS,
+    library_problem,
 )
 from iop_companion.clinic.portal.participants import RefusedForm
 from iop_companion.clinic.portal.web import (
@@ -320,18 +321,20 @@ def homework_submit(group_id: uuid.UUID, request: Request, user: CurrentPortalUs
                     db: DbSession, now: Now, title: Annotated[str, Form()] = "",
                     instructions: Annotated[str, Form()] = "",
                     module_id: Annotated[str, Form()] = "",
+                    exercise_id: Annotated[str, Form()] = "",
                     due_on: Annotated[str, Form()] = "",
                     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
     check_csrf(user, csrf_token, db, now)
     values = {"title": title, "instructions": instructions, "module_id": module_id,
-              "due_on": due_on}
+              "exercise_id": exercise_id, "due_on": due_on}
     due = form_date(due_on)
     if isinstance(due, str):
         return _refused(request, user, db, now, group_id, "homework", values,
                         {"due_on": DATE_PROBLEM})
     try:
         body = HomeworkWrite(title=title, instructions=form_text(instructions), due_on=due,
-                             module_id=module_id.strip() or None)
+                             module_id=module_id.strip() or None,
+                             exercise_id=exercise_id.strip() or None)
     except ValidationError as invalid:
         return _refused(request, user, db, now, group_id, "homework", values,
                         _problems(invalid, HOMEWORK_PROBLEMS))
@@ -340,7 +343,7 @@ def homework_submit(group_id: uuid.UUID, request: Request, user: CurrentPortalUs
     except HTTPException as refused:
         if refused.status_code == status.HTTP_422_UNPROCESSABLE_CONTENT:  # not in the library
             return _refused(request, user, db, now, group_id, "homework", values,
-                            {"module_id": HOMEWORK_PROBLEMS["module_id"]})
+                            library_problem(refused))
         if refused.status_code == status.HTTP_409_CONFLICT:  # archived, or nobody to assign
             return _refused(request, user, db, now, group_id, "homework", values,
                             {"group": str(refused.detail)})

@@ -52,6 +52,7 @@ from iop_companion.clinic.routes.clinician.participants import (
     read_participants,
 )
 from iop_companion.clinic.routes.clinician.plans import read_relapse_plan, read_safety_plan
+from iop_companion.clinic.routes.clinician.practice import read_practice_sessions
 from iop_companion.clinic.schedule import session_views, sessions_for_participant
 from iop_companion.clinic.wire import shared_record_view
 from iop_companion.sync.protocol import (
@@ -81,6 +82,11 @@ ASSIGNMENT_NOTICES = {
 _NOTICES = {"added": "Participant added. Use \u201cEnrol a device\u201d to give them a code.",
             "revoked": "Every device of this participant is disconnected.",
             "discharged": "Discharge saved. Their app will show it at its next sync."}
+
+
+# The practice sessions listed on the page, latest first (the minutes of the last 7 days
+# count them all).
+PRACTICE_SHOWN = 20
 
 
 def _refused(error: HTTPException) -> Exception:
@@ -210,6 +216,8 @@ def render_participant_page(request: Request, user: PortalUser, db: DbSession, n
         aftercare_plan=_aftercare_plan(user, db, now, participant_id),
         homework=read_homework(participant_id, clinician, db, now),
         devices=read_devices(participant_id, clinician, db, now).devices,
+        practice=read_practice_sessions(participant_id, clinician, db, now),
+        practice_shown=PRACTICE_SHOWN,
         groups=_groups_of(db, participant), upcoming=_upcoming_sessions(db, participant, now),
         upcoming_days=UPCOMING_SESSION_DAYS, today=today)
 

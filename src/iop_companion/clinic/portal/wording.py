@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from iop_companion.content.exercises import cached_library as cached_exercise_library
 from iop_companion.content.modules import BASE_LANGUAGE, cached_library
 
 TRIGGERS: Mapping[str, str] = {
@@ -88,6 +89,21 @@ def module_title(module_id: str | None) -> str:
         return ""
     module = cached_library(None, BASE_LANGUAGE).get(module_id)
     return module.title if module is not None else words(module_id)
+
+
+def exercise_catalogue() -> list[tuple[str, str]]:
+    """The practice exercises homework can ask for, as (id, English title), in the
+    library's order (the ids the server checks homework against: `exercise_ids`)."""
+    return [(exercise.id, exercise.title.in_language(BASE_LANGUAGE))
+            for exercise in cached_exercise_library(None)]
+
+
+def exercise_title(exercise_id: str | None) -> str:
+    """An exercise's English title; an id no longer in the library as words."""
+    if not exercise_id:
+        return ""
+    titles = dict(exercise_catalogue())
+    return titles.get(exercise_id) or words(exercise_id)
 
 
 def when(moment: datetime | None, zone: ZoneInfo) -> str:
