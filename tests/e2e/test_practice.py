@@ -19,7 +19,18 @@ from playwright.sync_api import Page, expect
 
 from iop_companion.clinic.demo import DEMO_PARTICIPANT_ID
 from tests.e2e.conftest import RunningApp, demo_clinician
-from tests.e2e.driver import button, complete_first_run, open_app, reveal, shot, tab, text
+from tests.e2e.driver import (
+    button,
+    complete_first_run,
+    fill,
+    leave_app,
+    open_app,
+    return_to_app,
+    reveal,
+    shot,
+    tab,
+    text,
+)
 
 PIN = "482913"
 
@@ -128,6 +139,23 @@ def test_box_breathing_for_a_minute_stopped_early_reaches_history_and_clinic(
     page.wait_for_timeout(5000)
     assert len(phases(page)) == held  # nothing moves while paused
     shot(page, screenshots, "practice-4-paused")
+    button(page, "Resume").click()
+    wait_for_phases(page, held + 1)
+
+    # The phone locks mid-way (the person switched away): nothing of the exercise shows
+    # while locked; after the PIN the app opens on Today as always, which offers the
+    # paused session, and it goes on from where it was.
+    leave_app(page)
+    return_to_app(page)
+    expect(button(page, "Unlock")).to_be_visible(timeout=30_000)
+    expect(text(page, "Box breathing")).to_have_count(0)
+    fill(page, "PIN", PIN)
+    button(page, "Unlock").click()
+    reveal(page, button(page, "Continue: Box breathing")).click()
+    expect(text(page, "Paused")).to_be_visible()
+    expect(text(page, "Box breathing")).to_be_visible()
+    shot(page, screenshots, "practice-4b-back-after-lock")
+    held = len(phases(page))
     button(page, "Resume").click()
     wait_for_phases(page, held + 1)
 
