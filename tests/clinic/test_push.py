@@ -308,7 +308,7 @@ def _detail(response: httpx.Response, status: int) -> str:
 @pytest.mark.parametrize(
     ("change", "word"),
     [
-        ({"kind": "diary_card"}, "kind"),
+        ({"kind": "dream_journal"}, "kind"),  # not a kind (diary_card is one now)
         ({"created_at": "2026-03-04T14:55:00"}, "created_at"),
         ({"version": 0}, "version"),
         ({"version": 10_001}, "version"),

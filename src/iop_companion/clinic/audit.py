@@ -72,6 +72,9 @@ class AuditAction(StrEnum):
     RELAPSE_PLAN_READ = "clinician.relapse_plan.read"
     LAPSE_REVIEWS_READ = "clinician.lapse_reviews.read"
     PRACTICE_SESSIONS_READ = "clinician.practice_sessions.read"
+    DIARY_CARDS_READ = "clinician.diary_cards.read"
+    THOUGHT_RECORDS_READ = "clinician.thought_records.read"
+    URGE_LOGS_READ = "clinician.urge_logs.read"
     # Staff administration and one's own account (clinic/staff_admin.py)
     STAFF_READ = "admin.staff.read"
     STAFF_CREATE = "staff.create"

@@ -29,6 +29,11 @@ from iop_companion.sync.protocol.payloads.assignments import (
 )
 from iop_companion.sync.protocol.payloads.base import _Payload
 from iop_companion.sync.protocol.payloads.check_ins import CheckInPayload, MeasureResultPayload
+from iop_companion.sync.protocol.payloads.coping_logs import (
+    DiaryCardPayload,
+    ThoughtRecordPayload,
+    UrgeLogPayload,
+)
 from iop_companion.sync.protocol.payloads.family import FamilyConfirmationPayload
 from iop_companion.sync.protocol.payloads.goals import GoalRatingPayload, TreatmentGoalPayload
 from iop_companion.sync.protocol.payloads.plans import (
@@ -60,6 +65,9 @@ class RecordKind(StrEnum):
     MODULE_READ = "module_read"
     FAMILY_CONFIRMATION = "family_confirmation"  # is the person who joined the right one?
     PRACTICE_SESSION = "practice_session"  # one run of a practice exercise
+    DIARY_CARD = "diary_card"  # coping-skill logs (payloads/coping_logs.py)
+    THOUGHT_RECORD = "thought_record"
+    URGE_LOG = "urge_log"
 
 
 # Records the participant and the clinic both write. Every stored version of one of
@@ -145,6 +153,9 @@ _PAYLOAD_MODELS: dict[RecordKind, type[_Payload]] = {
     RecordKind.MODULE_READ: ModuleReadPayload,
     RecordKind.FAMILY_CONFIRMATION: FamilyConfirmationPayload,
     RecordKind.PRACTICE_SESSION: PracticeSessionPayload,
+    RecordKind.DIARY_CARD: DiaryCardPayload,
+    RecordKind.THOUGHT_RECORD: ThoughtRecordPayload,
+    RecordKind.URGE_LOG: UrgeLogPayload,
 }
 
 
