@@ -23,6 +23,7 @@ from iop_companion.sync.protocol import AssignmentStatus, assignment_answer_id
 from tests.clinic.clinic_testing import Records, bearer
 from tests.clinic.sync_records import record
 from tests.clinic.test_portal import JO, Clinic, audited, csrf_of, push
+from tests.domain.test_coping_logs import card, thought, urge, urge_log
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2", category=UserWarning)
@@ -321,3 +322,25 @@ def test_homework_can_ask_for_an_exercise_and_the_page_shows_practice(
     assert '<th scope="row">Box breathing</th>' in page
     assert "2.5 of 3 (stopped early)" in page
     assert "distress 7/10" in page and "distress 4/10" in page
+
+
+def test_the_participant_s_coping_logs_show_on_their_page(
+        clinic: Clinic, client: TestClient) -> None:
+    morgan = clinic.signed_in()
+    page = morgan.get(page_of(clinic)).text
+    assert "No diary cards yet." in page and "No urge logs yet." in page
+    assert "No thought records yet." in page
+    envelope = {"created_at": "2026-03-04T14:50:00.000000+00:00",
+                "updated_at": "2026-03-04T14:50:00.000000+00:00", "schema_version": 1}
+    phone = clinic.phone(client, clinic.sam)
+    for kind, content in (("diary_card", card(urges=urge("self_harm", 2))),
+                          ("urge_log", urge_log()), ("thought_record", thought())):
+        log_id = uuid.uuid4()
+        push(client, phone, record(kind, record_id=log_id,
+                                   payload={"id": str(log_id), **envelope, **content}))
+    page = morgan.get(page_of(clinic)).text
+    assert '<span class="flag">Self-harm 2</span>' in page  # an urge above 0 stands out
+    assert "Use 3" in page and "Wise mind 7" in page and "Hard afternoon, better evening." in page
+    assert "7, then 3 (20 min)" in page and "Places: Drove past the old bar" in page
+    assert "Pulled over, breathed, called my sister." in page
+    assert "Nobody cares whether I make it." in page and "Mind reading, Overgeneralising" in page

@@ -38,6 +38,11 @@ from iop_companion.clinic.portal.web import (
 from iop_companion.clinic.records import latest_version
 from iop_companion.clinic.routes.clinician.check_ins import read_check_ins
 from iop_companion.clinic.routes.clinician.common import participant_or_404
+from iop_companion.clinic.routes.clinician.coping_logs import (
+    read_diary_cards,
+    read_thought_records,
+    read_urge_logs,
+)
 from iop_companion.clinic.routes.clinician.devices import revoke_participant_devices
 from iop_companion.clinic.routes.clinician.discharge import discharge_participant
 from iop_companion.clinic.routes.clinician.enrolment_codes import issue_code
@@ -87,6 +92,8 @@ _NOTICES = {"added": "Participant added. Use \u201cEnrol a device\u201d to give 
 # The practice sessions listed on the page, latest first (the minutes of the last 7 days
 # count them all).
 PRACTICE_SHOWN = 20
+# The latest of each coping log (diary card, urge log, thought record) on the page.
+LOGS_SHOWN = 10
 
 
 def _refused(error: HTTPException) -> Exception:
@@ -218,6 +225,12 @@ def render_participant_page(request: Request, user: PortalUser, db: DbSession, n
         devices=read_devices(participant_id, clinician, db, now).devices,
         practice=read_practice_sessions(participant_id, clinician, db, now),
         practice_shown=PRACTICE_SHOWN,
+        diary_cards=read_diary_cards(participant_id, clinician, db, now,
+                                     limit=LOGS_SHOWN).logs,
+        urge_logs=read_urge_logs(participant_id, clinician, db, now, limit=LOGS_SHOWN).logs,
+        thought_records=read_thought_records(participant_id, clinician, db, now,
+                                             limit=LOGS_SHOWN).logs,
+        logs_shown=LOGS_SHOWN,
         groups=_groups_of(db, participant), upcoming=_upcoming_sessions(db, participant, now),
         upcoming_days=UPCOMING_SESSION_DAYS, today=today)
 
