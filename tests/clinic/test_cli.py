@@ -118,7 +118,8 @@ def test_serve_migrates_then_hands_uvicorn_an_importable_factory(
     assert args == ("iop_companion.clinic.api:create_app_from_env",)
     # No proxy is believed unless named (uvicorn alone would believe 127.0.0.1).
     assert kwargs == {"factory": True, "host": "0.0.0.0", "port": 8123, "workers": 3,
-                      "timeout_keep_alive": 5, "proxy_headers": False,
+                      "timeout_keep_alive": 5, "timeout_worker_healthcheck": 60,
+                      "proxy_headers": False,
                       "forwarded_allow_ips": ""}
     assert os.environ[DATABASE_URL_ENV] == url
     assert "http://0.0.0.0:8123/api/v1" in capsys.readouterr().out
