@@ -1,7 +1,8 @@
 """Fixtures for clinic server tests: every database-backed test runs on SQLite and PostgreSQL.
 
-PostgreSQL tests each get a schema of their own (dropped afterwards), so they are
-isolated and may run in parallel. If PostgreSQL is unreachable they fail; set
+PostgreSQL tests each get a database of their own (dropped afterwards), so they are
+isolated and may run in parallel. Databases start at the newest schema, copied from a
+template migrated once per run (tests/database_templates.py). If PostgreSQL is unreachable they fail; set
 IOP_SKIP_POSTGRES=1 to skip them instead.
 """
 
@@ -20,6 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from iop_companion.clinic.api import create_app
 from iop_companion.clinic.dependencies import ClinicServices
 from tests.clinic.clinic_testing import WEDNESDAY_MORNING, FakeClock, Records
+from tests.database_templates import (  # sqlite_template: tests/conftest.py
+    PostgresTemplate,
+    SqliteTemplate,
+)
 
 with warnings.catch_warnings():
     # Starlette would rather use httpx2; TestClient still works on httpx, which we use.
@@ -31,25 +36,60 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    _skip_without_postgres()
+    try:
+        template = PostgresTemplate(POSTGRES_URL)
+    except sa.exc.OperationalError as error:
+        pytest.fail(_unreachable(error))
+    yield template
+    template.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
+    """A fresh database at the newest schema, or an empty one for tests marked
+    `empty_database` (the migration tests)."""
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('clinic') / 'clinic.sqlite3'}"
+        folder = tmp_path_factory.mktemp("clinic")
+        if empty:
+            yield f"sqlite:///{folder / 'clinic.sqlite3'}"
+        else:
+            template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+            yield template.copy_into(folder)
     else:
-        yield from _fresh_postgres_schema()
+        postgres: PostgresTemplate = request.getfixturevalue("postgres_template")
+        name = postgres.new_database(empty=empty)
+        try:
+            yield postgres.url_of(name)
+        finally:
+            postgres.drop_database(name)
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema, for the few tests that are about PostgreSQL itself."""
+    """A fresh, empty PostgreSQL schema, for the few tests about PostgreSQL itself."""
     yield from _fresh_postgres_schema()
 
 
-def _fresh_postgres_schema() -> Iterator[str]:
+def _skip_without_postgres() -> None:
     if os.environ.get("IOP_SKIP_POSTGRES") == "1":
         pytest.skip("IOP_SKIP_POSTGRES=1")
+
+
+def _unreachable(error: sa.exc.OperationalError) -> str:
+    return (
+        f"PostgreSQL at {POSTGRES_URL} is unreachable ({type(error.orig).__name__}). "
+        "Start it, or set IOP_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+    )
+
+
+def _fresh_postgres_schema() -> Iterator[str]:
+    _skip_without_postgres()
     admin = sa.create_engine(
         POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
     )
@@ -59,10 +99,7 @@ def _fresh_postgres_schema() -> Iterator[str]:
             connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     except sa.exc.OperationalError as error:
         admin.dispose()
-        pytest.fail(
-            f"PostgreSQL at {POSTGRES_URL} is unreachable ({type(error.orig).__name__}). "
-            "Start it, or set IOP_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
-        )
+        pytest.fail(_unreachable(error))
     # Every connection of the code under test lands in the fresh schema.
     url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
@@ -79,8 +116,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(database_url: str, clock: FakeClock) -> Iterator[FastAPI]:
-    app = create_app(database_url, clock=clock)
+def app(request: pytest.FixtureRequest, database_url: str, clock: FakeClock) -> Iterator[FastAPI]:
+    # A copy of the template is at the newest schema already: checking costs ~0.3 s
+    # (Alembic loads every migration script), which adds up over a thousand tests.
+    at_head = request.node.get_closest_marker("empty_database") is None
+    app = create_app(database_url, clock=clock, migrate_database=not at_head)
     yield app
     services(app).engine.dispose()
 

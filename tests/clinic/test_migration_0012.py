@@ -18,6 +18,9 @@ from alembic import command
 from iop_companion.clinic.db import alembic_config, create_clinic_engine
 from iop_companion.clinic.models import UtcDateTime
 
+# These tests start from an empty database and migrate it themselves.
+pytestmark = pytest.mark.empty_database
+
 BEFORE, AFTER = "0011_throttles_and_sessions", "0012_codes_and_consents"
 GRANTED = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 YEAR = timedelta(days=365)

@@ -14,6 +14,9 @@ from alembic import command
 from iop_companion.clinic.db import alembic_config, create_clinic_engine, migrate
 from iop_companion.clinic.models import Alert, AlertEvent, Clinic, Participant
 
+# These tests start from an empty database and migrate it themselves.
+pytestmark = pytest.mark.empty_database
+
 START = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 BEFORE = "0012_codes_and_consents"
 

@@ -25,6 +25,9 @@ from iop_companion.clinic.models import (
     UtcDateTime,
 )
 
+# These tests start from an empty database and migrate it themselves.
+pytestmark = pytest.mark.empty_database
+
 TABLES = {
     "clinics",
     "staff",

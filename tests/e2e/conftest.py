@@ -3,6 +3,7 @@ driven in Debian's headless Chromium through the accessibility tree."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -170,12 +172,26 @@ def browser(playwright_driver):
     chromium.close()
 
 
+# The pages of the running test, closed before its apps stop (see close_browser_pages).
+_open_contexts: list[Any] = []
+
+
+def close_browser_pages() -> None:
+    """Close the test's pages, as a person closes the tab, before its apps are stopped:
+    asked to stop with a page still connected, the app waits about 5 s for it."""
+    while _open_contexts:
+        context = _open_contexts.pop()
+        with contextlib.suppress(Exception):  # already closed, or the browser is gone
+            context.close()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 412, "height": 915})
+    _open_contexts.append(context)
     page = context.new_page()
     yield page
-    context.close()
+    close_browser_pages()
 
 
 @pytest.fixture
@@ -208,6 +224,7 @@ def running_demo_app(command: list[str], data_dir: Path,
                          family_invite_link=invite_link,
                          demo_clinic_database=database / "clinic.sqlite3")
     finally:
+        close_browser_pages()
         app.stop()
 
 
@@ -259,6 +276,7 @@ def running_separate_clinic(tmp_path: Path, *, give_app_the_clinic: bool
         yield running
         clinic = running.clinic or clinic  # the test may have restarted it
     finally:
+        close_browser_pages()
         if app is not None:
             app.stop()
         clinic.stop()

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 # --disable-dev-shm-usage: in a container /dev/shm may be 64 MB, and a renderer that
@@ -67,6 +68,21 @@ def wait_until_still(page: Page, target: Locator, *, tries: int = 20) -> None:
             return
         last = box
         page.wait_for_timeout(120)
+
+
+def tap_until(page: Page, target: Locator, shows: Locator, *, tries: int = 3) -> None:
+    """Tap `target` until `shows` appears. A tap that lands while the screen is being
+    drawn again (after a save, an undo, a search) reaches nothing; a person would tap
+    again, and so does this. Only for taps that are safe to repeat."""
+    for _ in range(tries):
+        reveal(page, target).click()
+        try:
+            shows.first.wait_for(state="visible", timeout=5000)
+            return
+        except PlaywrightTimeoutError:
+            if not target.count():
+                break  # the tap worked and moved on; `shows` is slow, not missing
+    shows.first.wait_for(state="visible", timeout=10000)
 
 
 def fill(page: Page, name: str, value: str) -> None:

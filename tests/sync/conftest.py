@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from iop_companion.clinic.api import create_app
 from iop_companion.clinic.demo import DemoCredentials, seed_demo
 from iop_companion.sync.clinic_client import ClinicClient
+from tests.database_templates import SqliteTemplate
 from tests.sync.sync_testing import ServerClock
 
 with warnings.catch_warnings():
@@ -30,8 +31,11 @@ def server_clock() -> ServerClock:
 
 
 @pytest.fixture
-def clinic_app(tmp_path: Path, server_clock: ServerClock) -> Iterator[FastAPI]:
-    app = create_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", clock=server_clock)
+def clinic_app(tmp_path: Path, server_clock: ServerClock,
+               sqlite_template: SqliteTemplate) -> Iterator[FastAPI]:
+    # A copy of a database migrated once per run (tests/database_templates.py).
+    app = create_app(sqlite_template.copy_into(tmp_path), clock=server_clock,
+                     migrate_database=False)
     yield app
     app.state.clinic.engine.dispose()
 
