@@ -13,8 +13,18 @@ store and checks that:
 Check-ins are dated 7 hours apart, so a new week partition is created every 24
 writes: partition creation is killed too. The child uses a low scrypt N for speed.
 
+Evidence that the kills land inside writes, not only between them: a round counts
+as ``killed_mid_write`` only when a temp file appeared in ``data/`` that was not
+there before the round (names are random, so an older leftover never counts again):
+the kill fell between a partition write's temp file and its rename. Temp files of
+the vault's own files (``vault/attempts.json.*.tmp``, written twice by every unlock)
+are not partition writes and do not count. ``vault_temps_left`` counts rounds after
+which such a file was still there once the store had been opened again (the store
+removes them when it opens, so: 0).
+
 Run: .venv/bin/python bench/store_crash.py --kills 1000
-Prints: kills=N unreadable=U lost=L (targets: U=0, L=0)
+Prints: kills=N unreadable=U lost=L ... killed_mid_write=K vault_temps_left=V
+(targets: U=0, L=0, V=0; K at most N)
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from iop_companion.store import KdfParams, StoreError, Vault
+from iop_companion.store.durable import TEMP_SUFFIX
 
 PIN = "482913"
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -133,6 +144,7 @@ class Trial:
     lost: int = 0
     child_errors: int = 0
     mid_write: int = 0
+    vault_temps_left: int = 0
     check_ins: set[str] = field(default_factory=set)
     queued: set[str] = field(default_factory=set)
     sending: set[str] = field(default_factory=set)
@@ -142,6 +154,19 @@ class Trial:
     @property
     def acknowledged(self) -> int:
         return len(self.check_ins) + len(self.queued) + len(self.sent)
+
+
+def temp_files(folder: Path) -> set[str]:
+    """Names of the temp files (writes cut short before their rename) in ``folder``."""
+    if not folder.is_dir():
+        return set()
+    return {entry.name for entry in folder.iterdir() if entry.name.endswith(TEMP_SUFFIX)}
+
+
+def killed_mid_write(data_dir: Path, before: set[str]) -> bool:
+    """The round's kill landed inside a partition write: ``data/`` holds a temp file
+    that was not among ``before`` (its temp files when the round started)."""
+    return bool(temp_files(data_dir / "data") - before)
 
 
 def run(data_dir: Path, kills: int, seed: int = 1, max_delay_s: float = 0.03) -> Trial:
@@ -154,6 +179,7 @@ def run(data_dir: Path, kills: int, seed: int = 1, max_delay_s: float = 0.03) ->
     for _ in range(kills):
         early = rng.random() < 0.1  # one round in ten is killed during unlock/open
         delay = rng.uniform(0, 0.004) if early else rng.uniform(0, max_delay_s)
+        before = temp_files(data_dir / "data")
         pid, read_fd = fork_child(writer(data_dir))
         lines = kill_later(pid, read_fd, delay, after_ready=not early)
         trial.kills += 1
@@ -171,10 +197,11 @@ def run(data_dir: Path, kills: int, seed: int = 1, max_delay_s: float = 0.03) ->
                 trial.counter = max(trial.counter, int(value))
             elif tag == "E":
                 trial.child_errors += 1
-        # A temp file left behind means the kill landed inside a write (evidence
-        # that the trial exercises the dangerous window, not just the gaps).
-        trial.mid_write += any(data_dir.rglob("*.tmp"))
+        # A new temp file in data/ means the kill landed inside a partition write
+        # (evidence that the trial exercises the dangerous window, not just the gaps).
+        trial.mid_write += killed_mid_write(data_dir, before)
         trial.unreadable, trial.lost = _verify(vault, trial, notes_before)
+        trial.vault_temps_left += bool(temp_files(data_dir / "vault"))
         if trial.unreadable:
             break
     return trial
@@ -210,6 +237,7 @@ def main() -> None:
     print(
         f"kills={trial.kills} unreadable={trial.unreadable} lost={trial.lost} "
         f"acknowledged={trial.acknowledged} killed_mid_write={trial.mid_write} "
+        f"vault_temps_left={trial.vault_temps_left} "
         f"child_errors={trial.child_errors} "
         f"elapsed_s={time.monotonic() - started:.0f}"
     )

@@ -633,6 +633,10 @@ class Vault:
             fsync_dir(self._vault_dir)
 
     def _open(self, keys: DataKeys) -> Store:
+        # Every way in (create, unlock, recover) clears leftovers of killed writes in
+        # vault/ as backend.open() does in data/: create never checks a PIN, so the
+        # sweep in _check_secret alone would leave a killed set-up's temps behind.
+        self._sweep_vault_temps()
         backend = SealedDirectoryBackend(self.data_dir / "data", keys, self._quarantine)
         backend.open()
         store = Store(
