@@ -224,6 +224,7 @@ def database_at_0005(database_url: str) -> Iterator[str]:
     yield database_url
 
 
+@pytest.mark.empty_database  # database_at_0005 migrates an empty database to 0005
 def test_migration_turns_each_device_token_into_its_first_refresh_token(
     database_at_0005: str, clock: FakeClock
 ) -> None:
