@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 # --disable-dev-shm-usage: in a container /dev/shm may be 64 MB, and a renderer that
@@ -76,13 +75,13 @@ def tap_until(page: Page, target: Locator, shows: Locator, *, tries: int = 3) ->
     again, and so does this. Only for taps that are safe to repeat."""
     for _ in range(tries):
         reveal(page, target).click()
-        try:
-            shows.first.wait_for(state="visible", timeout=5000)
-            return
-        except PlaywrightTimeoutError:
-            if not target.count():
-                break  # the tap worked and moved on; `shows` is slow, not missing
-    shows.first.wait_for(state="visible", timeout=10000)
+        for _ in range(25):  # about 5 s
+            if shows.count() and shows.first.is_visible():
+                return
+            page.wait_for_timeout(200)
+        if not target.count():
+            break  # the tap worked and the screen moved on: look for `shows` below
+    reveal(page, shows).wait_for(state="visible", timeout=10000)
 
 
 def fill(page: Page, name: str, value: str) -> None:

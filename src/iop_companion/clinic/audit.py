@@ -99,6 +99,10 @@ class AuditAction(StrEnum):
     ATTENDANCE_RECORD = "attendance.record"
     MODULES_READ = "clinician.modules.read"
     CLINIC_PROFILE_CHANGE = "clinic.profile.change"
+    # The diary card's setup: the clinic's emotions, one participant's targets
+    DIARY_EMOTIONS_CHANGE = "clinic.diary_emotions.change"
+    DIARY_TARGETS_READ = "clinician.diary_targets.read"
+    DIARY_TARGETS_WRITE = "clinician.diary_targets.write"
 
 
 def device_actor(device_id: uuid.UUID) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from iop_companion.clinic.models import (
     Clinic,
     Consent,
+    DiaryTargetRecord,
     FamilyInvite,
     FamilyMember,
     HomeworkRecord,
@@ -32,6 +33,7 @@ from iop_companion.clinic.sequence import next_server_seq
 from iop_companion.clinic.wire import (
     clinic_profile,
     consent_notice,
+    diary_targets,
     homework_assignment,
     module_assignment,
     program_details,
@@ -83,6 +85,15 @@ def publish_program(db: Session, participant: Participant, now: datetime) -> int
     return publish(db, clinic_id=participant.clinic_id, participant_id=participant.id,
                    kind=ChangeKind.PROGRAM, item_id=participant.id,
                    data=program_details(participant), now=now)
+
+
+def publish_diary_targets(db: Session, participant: Participant, now: datetime) -> int:
+    """The participant's diary-card targets as they stand now, for their own apps."""
+    rows = list(db.scalars(select(DiaryTargetRecord)
+                           .where(DiaryTargetRecord.participant_id == participant.id)))
+    return publish(db, clinic_id=participant.clinic_id, participant_id=participant.id,
+                   kind=ChangeKind.DIARY_TARGETS, item_id=participant.id,
+                   data=diary_targets(rows), now=now)
 
 
 def publish_session(db: Session, session: ScheduledSessionRecord, now: datetime) -> int:

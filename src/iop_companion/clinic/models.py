@@ -127,6 +127,10 @@ class Clinic(Base):
     # The thresholds of the alert rules (domain/alert_rules.py AlertThresholds), only
     # those the clinic set itself; the rest are the program's defaults.
     alert_thresholds: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The emotions its diary card asks about, in order (sync/protocol
+    # DIARY_EMOTION_CATALOGUE ids); None (SQL NULL): the app's default set.
+    diary_emotions: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True),
+                                                             default=None)
 
 
 class Staff(Base):
@@ -665,3 +669,27 @@ class ModuleAssignmentRecord(_Assignment, Base):
 
     module_id: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class DiaryTargetRecord(Base):
+    """One target a clinician set for a participant's diary card ("Skipped a meal"),
+    rated on the card like an urge. `target_id` is what the card keys its rating by
+    (a short id, sync/protocol DIARY_TARGET_ID_PATTERN), kept while the label stays the
+    same (case and spacing aside).
+
+    Never deleted: a target taken off the list gets `removed_at` and no `position`, so
+    the cards that rated it still name it; the list the card shows is the targets not
+    removed, by `position`. The same label set again later brings the row back.
+    """
+
+    __tablename__ = "diary_targets"
+
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participants.id"),
+                                                      primary_key=True)
+    target_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int | None] = mapped_column(Integer)  # 0 first; None once removed
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

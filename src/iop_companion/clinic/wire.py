@@ -7,6 +7,7 @@ from datetime import datetime
 from iop_companion.clinic.models import (
     Clinic,
     Consent,
+    DiaryTargetRecord,
     HomeworkRecord,
     ModuleAssignmentRecord,
     Participant,
@@ -17,6 +18,8 @@ from iop_companion.sync.protocol import (
     ClinicProfile,
     ConsentConfirmation,
     ConsentNotice,
+    DiaryTarget,
+    DiaryTargets,
     HomeworkAssignment,
     ModuleAssignment,
     ParticipantProfile,
@@ -38,6 +41,7 @@ def clinic_profile(clinic: Clinic) -> ClinicProfile:
         timezone=clinic.timezone,
         measure_interval_days=dict(clinic.measure_interval_days or {}),
         support_response_hours=clinic.support_response_hours,
+        diary_emotions=list(clinic.diary_emotions) if clinic.diary_emotions else None,
     )
 
 
@@ -146,3 +150,12 @@ def consent_notice(consent: Consent, recipient_name: str,
         family_member_id=consent.family_member_id,
         confirmation=confirmation,
     )
+
+
+def diary_targets(rows: list[DiaryTargetRecord]) -> DiaryTargets:
+    """The targets the card shows now (not removed), in their order."""
+    current = sorted((row for row in rows if row.removed_at is None),
+                     key=lambda row: (row.position if row.position is not None else 0,
+                                      row.target_id))
+    return DiaryTargets(targets=[DiaryTarget(id=row.target_id, label=row.label)
+                                 for row in current])

@@ -12,6 +12,8 @@ saved), naming the field and the rule, never repeating what was typed:
      "urges": {"use": {"rating": 0-5 | None, "acted_on": bool}, "self_harm": ..., "suicide": ...},
      "emotions": {"sadness": 0-5, ...},        # ids: the clinic's set (default below)
      "skills": {"wise_mind": 0-7, ...},        # 0 = not thought of ... 7 = used, helped
+     "targets": {"t3fa9c01b2e4d": {"rating": 0-5 | None, "acted_on": bool}, ...},
+                                               # optional: the participant's own targets
      "medications_taken": "yes" | "no" | "partly" | None,
      "note": "..."}
 
@@ -65,6 +67,33 @@ MAX_DIARY_EMOTIONS = 20
 MAX_SKILLS_USED = 40
 # The diary card's default emotions (clinical.md: "e.g. sadness, anger, fear, shame, joy").
 DEFAULT_DIARY_EMOTIONS = ("sadness", "anger", "fear", "shame", "joy")
+
+
+@dataclass(frozen=True)
+class Emotion:
+    id: str
+    name: str  # English (the portal's word; the app shows ``coping.emotion.<id>``)
+
+
+# Every emotion a clinic may put on its diary card: the ids the app can name in each of
+# its languages. The clinic chooses 1 to 12 of them, in order (sync/protocol keeps the
+# same ids: DIARY_EMOTION_CATALOGUE; tests/domain/test_diary_targets.py keeps them equal).
+DIARY_EMOTIONS: tuple[Emotion, ...] = (
+    Emotion("sadness", "Sadness"), Emotion("anger", "Anger"), Emotion("fear", "Fear"),
+    Emotion("shame", "Shame"), Emotion("joy", "Joy"), Emotion("guilt", "Guilt"),
+    Emotion("anxiety", "Anxiety"), Emotion("loneliness", "Loneliness"),
+    Emotion("hope", "Hope"), Emotion("pride", "Pride"), Emotion("love", "Love"),
+    Emotion("disgust", "Disgust"), Emotion("boredom", "Boredom"),
+    Emotion("jealousy", "Jealousy"), Emotion("calm", "Calm"),
+)
+DIARY_EMOTION_IDS = tuple(emotion.id for emotion in DIARY_EMOTIONS)
+MIN_CLINIC_EMOTIONS, MAX_CLINIC_EMOTIONS = 1, 12
+
+# Targets the care team sets for one participant ("Skipped a meal"), each rated on the
+# card like an urge: 0-5 and whether they did it. Ids are the clinic's (ID_PATTERN).
+MAX_DIARY_TARGETS = 8          # offered at once
+DIARY_TARGET_LABEL_MAX = 60
+MAX_TARGET_RATINGS = 40        # on one card (an old card keeps ratings of removed ones)
 
 # The 0-7 skill scale of the DBT diary card, and which answers mean "used" / "helped".
 SKILL_USED_FROM = 4      # 4-7: tried or used it
@@ -176,12 +205,14 @@ Problems = dict[str, str]
 
 def diary_card_problems(card: Mapping[str, Any], *,
                         emotions: Sequence[str] = DEFAULT_DIARY_EMOTIONS,
-                        skills: Sequence[str] = SKILL_IDS) -> Problems:
-    """What stops `card` being saved. `emotions` and `skills` are the ids this clinic's
-    card offers (an id outside them is refused: it would show nowhere)."""
+                        skills: Sequence[str] = SKILL_IDS,
+                        targets: Sequence[str] = ()) -> Problems:
+    """What stops `card` being saved. `emotions`, `skills` and `targets` are the ids this
+    card offers (an id outside them is refused: it would show nowhere). `targets` are the
+    participant's own (set by their care team): each rated like an urge."""
     problems: Problems = {}
-    _unknown_fields(card, {"day", "urges", "emotions", "skills", "medications_taken", "note"},
-                    problems)
+    _unknown_fields(card, {"day", "urges", "emotions", "skills", "targets",
+                           "medications_taken", "note"}, problems)
     if not isinstance(card.get("day"), str) or _iso_date(card["day"]) is None:
         problems["day"] = "must be a date like 2026-11-25"
     urges = card.get("urges")
@@ -196,6 +227,7 @@ def diary_card_problems(card: Mapping[str, Any], *,
              MAX_DIARY_EMOTIONS, problems)
     _ratings(card.get("skills"), "skills", set(skills), DIARY_SKILL_MAX, MAX_SKILLS_USED,
              problems)
+    _target_ratings(card.get("targets"), set(targets), problems)
     medications = card.get("medications_taken")
     if medications is not None and medications not in MEDICATION_ANSWERS:
         problems["medications_taken"] = "must be yes, no, partly or left blank"
@@ -235,6 +267,32 @@ def _diary_urge(urge: Any, field: str, problems: Problems) -> None:
         problems[f"{field}.rating"] = f"must be a whole number from 0 to {DIARY_URGE_MAX}"
     if not isinstance(urge.get("acted_on"), bool):
         problems[f"{field}.acted_on"] = "must be yes or no"
+
+
+def _target_ratings(value: Any, known: set[str], problems: Problems) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        problems["targets"] = "must list the targets with their ratings"
+        return
+    if len(value) > MAX_TARGET_RATINGS:
+        problems["targets"] = f"can hold at most {MAX_TARGET_RATINGS} ratings"
+    for key, rating in value.items():
+        if not isinstance(key, str) or not ID_PATTERN.match(key) or key not in known:
+            problems[f"targets.{str(key)[:40]}"] = "is not on this diary card"
+        else:
+            _diary_urge(rating, f"targets.{key}", problems)
+
+
+def offered_emotions(clinic_choice: Any) -> tuple[str, ...]:
+    """The emotions a card asks about: the clinic's choice (a list of ids, in order) as
+    far as this app can name them, each once, at most 12; the default set when the
+    clinic chose none (or nothing this app knows)."""
+    chosen: list[str] = []
+    for emotion in clinic_choice if isinstance(clinic_choice, (list, tuple)) else ():
+        if emotion in DIARY_EMOTION_IDS and emotion not in chosen:
+            chosen.append(emotion)
+    return tuple(chosen[:MAX_CLINIC_EMOTIONS]) or DEFAULT_DIARY_EMOTIONS
 
 
 def _ratings(value: Any, field: str, known: set[str], high: int, most: int,

@@ -75,6 +75,10 @@ SERVER_EPOCH_KEY = "clinic.server_epoch"
 # Kinds of change this app version did not know -> the first seq skipped. An updated
 # app that knows the kind rewinds its cursor there and pulls them again: nothing lost.
 SKIPPED_KINDS_KEY = "clinic.skipped_change_kinds"
+# The participant's diary-card targets, as the clinic last sent them, and the label of
+# every target ever sent (an old card keeps the ratings of a target taken off the list):
+# {"targets": [{"id", "label"}], "labels": {id: label}}.
+DIARY_TARGETS_KEY = "clinic.diary_targets"
 
 # Renew the access token this long before the clinic would refuse it.
 ACCESS_RENEWAL_MARGIN_SECONDS = 60.0
@@ -322,6 +326,8 @@ class ClinicLink:
         store.settings.set(PULL_CURSOR_KEY, 0)
         store.settings.delete(SKIPPED_KINDS_KEY)
         store.settings.delete(LINK_PROBLEM_KEY)
+        # The feed from 0 sends every list of targets this account was ever given again.
+        store.settings.delete(DIARY_TARGETS_KEY)
         with self._token_lock:
             self._remember_access(result)
         self.refresh(store)
@@ -409,6 +415,7 @@ class ClinicLink:
         sessions: dict[str, dict[str, Any] | None] = {}  # id -> latest data, None: removed
         profile: dict[str, Any] | None = None
         program: dict[str, Any] | None = None
+        diary_targets: list[list[dict[str, Any]]] = []  # each list sent, in feed order
         skipped: dict[str, int] = store.settings.get(SKIPPED_KINDS_KEY) or {}
         skipped_before = dict(skipped)
         shared: list[tuple[str, str, RecordVersion]] = []
@@ -437,6 +444,8 @@ class ClinicLink:
                 profile = data
             elif kind is ChangeKind.PROGRAM and data is not None:
                 program = data
+            elif kind is ChangeKind.DIARY_TARGETS and data is not None:
+                diary_targets.append(data.get("targets") or [])  # the newest one stands
         store.schedule.apply_changes(
             [data for data in sessions.values() if data is not None],
             [session_id for session_id, data in sessions.items() if data is None],
@@ -451,6 +460,8 @@ class ClinicLink:
         if program is not None:
             enrolment = self.enrolment(store) or {}
             store.settings.set(ENROLMENT_KEY, {**enrolment, **program})
+        if diary_targets:
+            keep_diary_targets(store, *diary_targets)
         for kind_value, record_id, pulled in shared:  # in feed order: the newest wins
             shared_records.apply_pulled(store, kind_value, record_id, pulled, self._clock())
         if skipped != skipped_before:
@@ -460,7 +471,8 @@ class ClinicLink:
         """Record the server epoch; True when it changed (the clinic was restored).
 
         Then every acknowledged entry goes back to the outbox, the mirrored schedule,
-        homework, module assignments and consents are dropped (the restored clinic may
+        homework, module assignments, consents and diary-card targets (not their labels,
+        which old cards need) are dropped (the restored clinic may
         lack what it published after its backup; the pull from 0 that follows rebuilds
         them) and the pull cursor goes back to 0. Each
         step is safe to repeat, and the new epoch is saved last, so a crash part-way
@@ -474,6 +486,7 @@ class ClinicLink:
             store.schedule.replace_all([])
             for kind in _MIRRORED_KINDS:
                 _mirror(store, kind).replace_all([])
+            keep_diary_targets(store, [])  # the pull from 0 sends the list again, if any
             store.settings.set(PULL_CURSOR_KEY, 0)
             store.settings.delete(SKIPPED_KINDS_KEY)  # their seqs meant the old feed
         store.settings.set(SERVER_EPOCH_KEY, epoch)
@@ -585,6 +598,18 @@ class ClinicLink:
 _KNOWN_KINDS = frozenset(kind.value for kind in ChangeKind)
 # Published items the app keeps a copy of, by id (store/published.py).
 _MIRRORED_KINDS = (ChangeKind.HOMEWORK, ChangeKind.MODULE_ASSIGNMENT, ChangeKind.CONSENT)
+
+
+def keep_diary_targets(store: Store, *lists: Sequence[dict[str, Any]]) -> None:
+    """Keep the clinic's lists of the participant's diary-card targets, oldest first: the
+    last is the card's list now; the label of every target in any of them is remembered
+    (the labels of targets taken off the list stay, for the old cards that rate them)."""
+    kept = store.settings.get(DIARY_TARGETS_KEY)
+    labels = dict(kept.get("labels") or {}) if isinstance(kept, dict) else {}
+    for targets in lists:
+        labels.update({target["id"]: target["label"] for target in targets})
+    store.settings.set(DIARY_TARGETS_KEY, {"targets": [dict(t) for t in lists[-1]],
+                                           "labels": labels})
 
 
 def _mirror(store: Store, kind: ChangeKind) -> PublishedItemsRepository:

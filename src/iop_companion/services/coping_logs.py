@@ -19,6 +19,11 @@ as the person types, and the charts of what they show.
 * Drafts (`keep_draft`) are written to the encrypted settings at once, under the same
   keys as services/drafts.py (``draft.<form>``), so a draft survives the app being
   killed mid-entry, not only a lock.
+* What the diary card asks (`diary_setup`): the clinic's emotions (its profile's
+  ``diary_emotions``, else the default set) and the participant's own targets, both
+  sent by the clinic in the pull feed and kept in the encrypted settings
+  (services/clinic_link.py). A card keeps the ratings it already has of an emotion or
+  target the clinic has since taken off: editing it never refuses them.
 
 Screens catch `SaveFailed` (and its `LogNotValid`, with a message per field); they never
 see store types.
@@ -32,13 +37,15 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from iop_companion.domain.coping_logs import (
-    DEFAULT_DIARY_EMOTIONS,
+    ID_PATTERN,
+    MAX_DIARY_TARGETS,
     SKILL_IDS,
     Chart,
     SkillUse,
     TriggerCount,
     chart,
     diary_card_problems,
+    offered_emotions,
     raises_safety_flow,
     skills_used_most,
     thought_record_problems,
@@ -47,6 +54,7 @@ from iop_companion.domain.coping_logs import (
 )
 from iop_companion.domain.safety import SafetyTrigger
 from iop_companion.services.care_status import clinic_receives_data
+from iop_companion.services.clinic_link import DIARY_TARGETS_KEY, ClinicLink
 from iop_companion.services.drafts import DRAFT_PREFIX
 from iop_companion.services.errors import SaveFailed
 from iop_companion.services.record_versions import ever_queued, queue_version
@@ -94,26 +102,86 @@ def _content(record: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in record.items() if name not in META_FIELDS}
 
 
+# ------------------------------------------------------------------- the card's setup
+
+
+@dataclass(frozen=True)
+class DiaryTarget:
+    id: str
+    label: str  # the care team's words ("Skipped a meal"), shown as they wrote them
+
+
+@dataclass(frozen=True)
+class DiarySetup:
+    """What the diary card asks about, as the clinic set it."""
+
+    emotions: tuple[str, ...]  # in order: the clinic's choice, or the default set
+    targets: tuple[DiaryTarget, ...]  # the participant's own, in order (often none)
+    labels: dict[str, str] = field(default_factory=dict)  # every target id ever sent
+
+    def label(self, target_id: str) -> str | None:
+        return self.labels.get(target_id)
+
+
+def diary_setup(store: Store) -> DiarySetup:
+    """The clinic's emotions and the participant's targets, as last pulled (the default
+    emotions and no targets without a clinic, or when what is kept is not readable)."""
+    try:
+        profile = ClinicLink.profile(store)
+        kept = store.settings.get(DIARY_TARGETS_KEY)
+    except StoreError:
+        profile, kept = None, None
+    emotions = offered_emotions(profile.get("diary_emotions")
+                                if isinstance(profile, Mapping) else None)
+    kept = kept if isinstance(kept, Mapping) else {}
+    targets: list[DiaryTarget] = []
+    for target in kept.get("targets") or []:
+        if _usable_target(target) and all(t.id != target["id"] for t in targets):
+            targets.append(DiaryTarget(target["id"], target["label"]))
+    raw_labels = kept.get("labels")
+    labels = {key: value for key, value in (raw_labels.items()
+                                            if isinstance(raw_labels, Mapping) else ())
+              if _usable_target({"id": key, "label": value})}
+    labels.update({target.id: target.label for target in targets})
+    return DiarySetup(emotions, tuple(targets[:MAX_DIARY_TARGETS]), labels)
+
+
+def _usable_target(target: Any) -> bool:
+    return (isinstance(target, Mapping) and isinstance(target.get("id"), str)
+            and ID_PATTERN.match(target["id"]) is not None
+            and isinstance(target.get("label"), str) and bool(target["label"].strip()))
+
+
 # ------------------------------------------------------------------------------ saving
 
 
 def save_diary_card(store: Store, card: Mapping[str, Any], now: datetime, *,
-                    emotions: Sequence[str] = DEFAULT_DIARY_EMOTIONS,
-                    skills: Sequence[str] = SKILL_IDS, flag_raised: bool = False,
+                    emotions: Sequence[str] | None = None,
+                    skills: Sequence[str] = SKILL_IDS,
+                    targets: Sequence[str] | None = None, flag_raised: bool = False,
                     raise_flag: RaiseFlag | None = None) -> dict[str, Any]:
     """Keep the day's diary card (the card of that day if there is one: an edit).
 
-    `emotions`/`skills`: the ids the clinic's card offers. A self-harm or suicide urge
-    above 0 raises the safety flag first (unless `flag_raised`: the form already did,
-    or this card's saved version already had one), so no card saying so exists without
-    its flag. `raise_flag` is the session's `SafetyDesk.raise_flag`."""
-    problems = diary_card_problems(card, emotions=emotions, skills=skills)
-    if problems:
-        raise LogNotValid(problems)
+    `emotions`/`skills`/`targets`: the ids the card offers (None: as the clinic set them,
+    `diary_setup`); an edit may also keep the ratings the saved card already has. A
+    self-harm or suicide urge above 0 raises the safety flag first (unless
+    `flag_raised`: the form already did, or this card's saved version already had one),
+    so no card saying so exists without its flag. `raise_flag` is the session's
+    `SafetyDesk.raise_flag`."""
     try:
-        previous = store.diary_cards.for_day(card["day"])
+        previous = (store.diary_cards.for_day(card["day"])
+                    if isinstance(card.get("day"), str) else None)
     except StoreError as error:
         raise SaveFailed.from_store(error) from None
+    if emotions is None or targets is None:
+        setup = diary_setup(store)
+        emotions = setup.emotions if emotions is None else emotions
+        targets = [target.id for target in setup.targets] if targets is None else targets
+    problems = diary_card_problems(card, emotions=[*emotions, *_rated(previous, "emotions")],
+                                   skills=skills,
+                                   targets=[*targets, *_rated(previous, "targets")])
+    if problems:
+        raise LogNotValid(problems)
     already = flag_raised or (previous is not None and raises_safety_flow(previous))
     if raises_safety_flow(card) and not already:
         outcome = (raise_flag(SafetyTrigger.DIARY_CARD_SELF_HARM) if raise_flag is not None
@@ -121,6 +189,13 @@ def save_diary_card(store: Store, card: Mapping[str, Any], now: datetime, *,
         if outcome.reach is FlagReach.NOT_SAVED:
             raise SaveFailed.from_store(WriteFailed())
     return _save(store, DIARY_CARD, previous, card, now)
+
+
+def _rated(card: Mapping[str, Any] | None, name: str) -> list[str]:
+    """The ids a saved card already rates under `name` (kept when the card is edited)."""
+    ratings = card.get(name) if card is not None else None
+    return [key for key in ratings if isinstance(key, str)] if isinstance(
+        ratings, Mapping) else []
 
 
 def save_thought_record(store: Store, record: Mapping[str, Any], now: datetime, *,

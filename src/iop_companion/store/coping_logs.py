@@ -31,14 +31,17 @@ Check = Callable[[Mapping[str, Any]], dict[str, str]]
 
 def _pattern_ids(value: Any) -> list[str]:
     """The ids in a ratings map or list that look like ids (the store accepts any such
-    id: which emotions a card offers is the clinic's choice, checked by the service)."""
+    id: which emotions and targets a card offers is the clinic's choice, checked by the
+    service)."""
     ids = value if isinstance(value, (list, Mapping)) else ()
     return [key for key in ids if isinstance(key, str) and ID_PATTERN.match(key)]
 
 
 def _diary_card(content: Mapping[str, Any]) -> dict[str, str]:
+    # Targets too are the clinic's (each participant's own), checked by the service.
     return diary_card_problems(content, emotions=_pattern_ids(content.get("emotions")),
-                               skills=_pattern_ids(content.get("skills")))
+                               skills=_pattern_ids(content.get("skills")),
+                               targets=_pattern_ids(content.get("targets")))
 
 
 def _urge_log(content: Mapping[str, Any]) -> dict[str, str]:

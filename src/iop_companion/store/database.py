@@ -18,6 +18,7 @@ from .durable import atomic_write, ensure_dir
 from .errors import StoreError, StoreLocked, ValidationError
 from .export import build_export, render_html, without_secrets
 from .goals import GoalRatingRepository, TreatmentGoalRepository
+from .journal_notes import JournalNoteRepository
 from .migrations import MigrationPlan, run_migrations
 from .people import PeopleRepository
 from .practice import PracticeSessionRepository
@@ -120,6 +121,7 @@ class Store:
     diary_cards: DiaryCardRepository
     thought_records: ThoughtRecordRepository
     urge_logs: UrgeLogRepository
+    journal_notes: JournalNoteRepository
 
     def __init__(
         self,
@@ -180,6 +182,7 @@ class Store:
         self.diary_cards = DiaryCardRepository(backend, self._guard, now)
         self.thought_records = ThoughtRecordRepository(backend, self._guard, now)
         self.urge_logs = UrgeLogRepository(backend, self._guard, now)
+        self.journal_notes = JournalNoteRepository(backend, self._guard, now)
         state.handles.add(self)
 
     # Record kinds whose local copy the clinic may also write (see services/shared_records):
@@ -232,6 +235,7 @@ class Store:
         export["diary_cards"] = self.diary_cards.all()
         export["thought_records"] = self.thought_records.all()
         export["urge_logs"] = self.urge_logs.all()
+        export["journal_notes"] = self.journal_notes.all()  # kept on this phone only
         # Every export (sealed or plain, JSON or page, whoever asks) is built here, so
         # credentials, key material, the PIN and recovery codes are left out here.
         return without_secrets(export)

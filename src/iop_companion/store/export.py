@@ -222,6 +222,16 @@ def render_html(export: Mapping[str, Any]) -> str:
         _table(export.get("people") or [], _PEOPLE_COLUMNS),
         "<h2>Program schedule</h2>",
         _table(export["schedule"], _SESSION_COLUMNS),
+        "<h2>Practice sessions</h2>",
+        _table(export.get("practice_sessions") or [], _PRACTICE_COLUMNS),
+        "<h2>Diary cards</h2>",
+        _table(_kept(export.get("diary_cards")), _DIARY_CARD_COLUMNS),
+        "<h2>Thought records</h2>",
+        _table(_kept(export.get("thought_records")), _THOUGHT_RECORD_COLUMNS),
+        "<h2>Urge logs</h2>",
+        _table(_kept(export.get("urge_logs")), _URGE_LOG_COLUMNS),
+        "<h2>Notes (kept on this phone only)</h2>",
+        _table(_kept(export.get("journal_notes")), _NOTE_COLUMNS),
     ]
     if export["unsynced_count"]:
         parts.append(
@@ -230,6 +240,34 @@ def render_html(export: Mapping[str, Any]) -> str:
         )
     parts += [_notice(export["notice"]), "</body></html>"]
     return "\n".join(parts)
+
+
+_PRACTICE_COLUMNS = (("started_at", "Started"), ("exercise_id", "Exercise"),
+                     ("planned_minutes", "Minutes planned"),
+                     ("seconds_completed", "Seconds done"), ("ended_early", "Ended early"),
+                     ("rating_kind", "Rated"), ("rating_before", "Before"),
+                     ("rating_after", "After"))
+_DIARY_CARD_COLUMNS = (("day", "Day"), ("urges", "Urges (0-5)"), ("targets", "Targets"),
+                       ("emotions", "Emotions (0-5)"), ("skills", "Skills (0-7)"),
+                       ("medications_taken", "Medications taken"), ("note", "Note"))
+_THOUGHT_RECORD_COLUMNS = (("occurred_at", "When"), ("situation", "Situation"),
+                           ("automatic_thought", "Automatic thought"),
+                           ("emotions", "Emotions (0-100)"), ("evidence_for", "Evidence for"),
+                           ("evidence_against", "Evidence against"),
+                           ("thinking_traps", "Thinking traps"),
+                           ("balanced_thought", "Balanced thought"),
+                           ("emotions_after", "Emotions afterwards"))
+_URGE_LOG_COLUMNS = (("occurred_at", "When"), ("intensity", "Strength (0-10)"),
+                     ("trigger", "Trigger"), ("where", "Where"), ("with_whom", "With whom"),
+                     ("skills_used", "Skills used"), ("what_i_did", "What I did"),
+                     ("used", "Used"), ("intensity_after", "Strength afterwards"),
+                     ("lasted_minutes", "Minutes it lasted"))
+_NOTE_COLUMNS = (("written_at", "Written"), ("title", "Title"), ("text", "Note"))
+
+
+def _kept(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Without the deleted ones (kept as tombstones only so that "Undo" can work)."""
+    return [row for row in rows or [] if row.get("deleted") is not True]
 
 
 _MEASURE_COLUMNS = (("created_at", "When"), ("measure", "Questionnaire"),
@@ -341,6 +379,11 @@ def _cell(value: Any) -> str:
         return _when(value)
     if value == "not_applicable":
         return "not applicable"
+    if isinstance(value, Mapping):  # e.g. a diary card's ratings: "sadness: 2; joy: 1"
+        return "; ".join(f"{key.replace('_', ' ')}: {_cell(item)}" for key, item in value.items()
+                         if _cell(item) != "")
+    if isinstance(value, list):
+        return "; ".join(_cell(item) for item in value)
     return str(value)
 
 

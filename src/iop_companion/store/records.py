@@ -44,6 +44,7 @@ SCHEMA_VERSIONS: dict[str, int] = {
     "diary_cards": 1,
     "thought_records": 1,
     "urge_logs": 1,
+    "journal_notes": 1,
 }
 
 META_FIELDS = ("id", "created_at", "updated_at", "schema_version")

@@ -22,12 +22,18 @@ from iop_companion.ui.family.view import FamilyHomeScreen
 from iop_companion.ui.goals.view import GoalEditScreen, GoalsScreen
 from iop_companion.ui.guard import guarded_screen
 from iop_companion.ui.help.view import HelpScreen, SafetyPlanEditScreen, SafetyPlanScreen
+from iop_companion.ui.journal.export import JournalExportScreen
 from iop_companion.ui.journal.view import JournalScreen
 from iop_companion.ui.learn.reader import ModuleScreen
 from iop_companion.ui.learn.view import LearnScreen
 from iop_companion.ui.lock.forgot_pin import ForgotPinScreen
 from iop_companion.ui.lock.upgrade_pin import UpgradePinScreen
 from iop_companion.ui.lock.view import LockScreen, wiped_notice
+from iop_companion.ui.logs.diary_card import DiaryCardScreen
+from iop_companion.ui.logs.note import NoteScreen
+from iop_companion.ui.logs.patterns import PatternsScreen
+from iop_companion.ui.logs.thought_record import ThoughtRecordScreen
+from iop_companion.ui.logs.urge_log import UrgeLogScreen
 from iop_companion.ui.measures.view import MeasureScreen
 from iop_companion.ui.onboarding.clinic import ConnectClinicScreen
 from iop_companion.ui.onboarding.family import FamilyInviteScreen
@@ -68,6 +74,11 @@ from iop_companion.ui.today.view import TodayScreen
     FamilyInviteScreen, FamilyHomeScreen))
 ForgotPinScreen, RecoveryCodeScreen, UpgradePinScreen = (guarded_screen(screen) for screen in (
     ForgotPinScreen, RecoveryCodeScreen, UpgradePinScreen))
+DiaryCardScreen, ThoughtRecordScreen, UrgeLogScreen, PatternsScreen = (
+    guarded_screen(screen) for screen in (
+        DiaryCardScreen, ThoughtRecordScreen, UrgeLogScreen, PatternsScreen))
+NoteScreen, JournalExportScreen = (guarded_screen(screen) for screen in (
+    NoteScreen, JournalExportScreen))
 
 TABS: list[tuple[str, ft.IconData, ft.IconData, Callable[[], ft.Control]]] = [
     ("today", ft.Icons.WB_SUNNY_OUTLINED, ft.Icons.WB_SUNNY, TodayScreen),
@@ -140,6 +151,12 @@ PAGE_SCREENS: dict[str, Callable[[], ft.Control]] = {
     "module": ModuleScreen,
     "settings": SettingsScreen,
     "check_in": CheckInScreen,
+    "diary_card": DiaryCardScreen,
+    "thought_record": ThoughtRecordScreen,
+    "urge_log": UrgeLogScreen,
+    "patterns": PatternsScreen,
+    "journal_note": NoteScreen,
+    "journal_export": JournalExportScreen,
     "safety_flow": SafetyFlowScreen,
     "measure_phq9": lambda: MeasureScreen(MeasureId.PHQ9),
     "measure_gad7": lambda: MeasureScreen(MeasureId.GAD7),

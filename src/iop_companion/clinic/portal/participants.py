@@ -1,8 +1,9 @@
 """The participants pages: the list with status at a glance, adding a participant,
 enrolling a device (the code shown once, with its link and QR code), one participant's
 whole picture (its homework and module forms are in assignments.py; its groups and
-coming sessions link to groups.py and schedule.py), disconnecting their devices and
-discharging them (each with a confirm step). Every read and write is the API's own route function, so the portal follows the
+coming sessions link to groups.py and schedule.py), their diary-card targets (up to 8
+short lines), disconnecting their devices and discharging them (each with a confirm
+step). Every read and write is the API's own route function, so the portal follows the
 same rules (another clinic's participant is 404) and writes the same audit rows."""
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ from iop_companion.clinic.routes.clinician.coping_logs import (
     read_urge_logs,
 )
 from iop_companion.clinic.routes.clinician.devices import revoke_participant_devices
+from iop_companion.clinic.routes.clinician.diary_targets import (
+    read_diary_targets,
+    set_diary_targets,
+)
 from iop_companion.clinic.routes.clinician.discharge import discharge_participant
 from iop_companion.clinic.routes.clinician.enrolment_codes import issue_code
 from iop_companion.clinic.routes.clinician.goals import read_goals
@@ -61,11 +66,16 @@ from iop_companion.clinic.routes.clinician.practice import read_practice_session
 from iop_companion.clinic.schedule import session_views, sessions_for_participant
 from iop_companion.clinic.wire import shared_record_view
 from iop_companion.sync.protocol import (
+    DIARY_TARGET_LABEL_MAX,
+    MAX_DIARY_TARGETS,
     CheckInView,
+    DiaryTargetsWrite,
+    DiaryTargetWrite,
     DischargeRequest,
     ParticipantCreateRequest,
     aftercare_plan_id,
     describe_validation_errors,
+    fold_label,
 )
 
 router = APIRouter(prefix=PORTAL, include_in_schema=False)
@@ -84,6 +94,11 @@ ASSIGNMENT_NOTICES = {
     "module_withdrawn": ("Module withdrawn. It leaves the participant's to-do list at their "
                          "app's next sync."),
 }
+TARGETS_NOTICES = {"targets_saved": ("Diary card targets saved. They reach the "
+                                     "participant's app at its next sync.")}
+TARGET_PROBLEM = (f"Type 1 to {DIARY_TARGET_LABEL_MAX} characters on one line, or leave it "
+                  "empty.")
+TARGET_REPEATED = "This target is already on an earlier line."
 _NOTICES = {"added": "Participant added. Use \u201cEnrol a device\u201d to give them a code.",
             "revoked": "Every device of this participant is disconnected.",
             "discharged": "Discharge saved. Their app will show it at its next sync."}
@@ -180,7 +195,7 @@ class RefusedForm:
     """A form of the participant's page that was refused: which one, what was typed (shown
     again), and why, field by field."""
 
-    name: str  # "homework" or "module"
+    name: str  # "homework", "module" or "targets"
     values: Mapping[str, str]
     errors: Mapping[str, str]
 
@@ -207,6 +222,11 @@ def render_participant_page(request: Request, user: PortalUser, db: DbSession, n
                                      now)
     today = clinic_today(participant.clinic, now)
     done = request.query_params.get("done", "")
+    targets = read_diary_targets(participant_id, clinician, db, now)
+    target_lines = ({name: refused_form.values.get(name, "") for name in _target_fields()}
+                    if refused_form is not None and refused_form.name == "targets" else
+                    {name: (targets.targets[index].label if index < len(targets.targets)
+                            else "") for index, name in enumerate(_target_fields())})
     return render(
         request, "participant.html", user=user, participant=glance,
         status_code=(status.HTTP_200_OK if refused_form is None
@@ -230,7 +250,8 @@ def render_participant_page(request: Request, user: PortalUser, db: DbSession, n
         urge_logs=read_urge_logs(participant_id, clinician, db, now, limit=LOGS_SHOWN).logs,
         thought_records=read_thought_records(participant_id, clinician, db, now,
                                              limit=LOGS_SHOWN).logs,
-        logs_shown=LOGS_SHOWN,
+        logs_shown=LOGS_SHOWN, diary_targets=targets.targets, target_lines=target_lines,
+        targets_notice=TARGETS_NOTICES.get(done),
         groups=_groups_of(db, participant), upcoming=_upcoming_sessions(db, participant, now),
         upcoming_days=UPCOMING_SESSION_DAYS, today=today)
 
@@ -285,6 +306,50 @@ def _charts(first: date, last: date, check_ins: list[CheckInView]) -> dict[str, 
         "use": charts.use_chart("use", "Use since the last check-in", days,
                                 values("used_since_last")),
     }
+
+
+# --- Diary card targets ------------------------------------------------------------------
+
+def _target_fields() -> list[str]:
+    """The form's lines, "target-1" to "target-8" (also each field's id on the page)."""
+    return [f"target-{line}" for line in range(1, MAX_DIARY_TARGETS + 1)]
+
+
+@router.post("/participants/{participant_id}/diary-targets")
+def diary_targets_submit(participant_id: uuid.UUID, request: Request, user: CurrentPortalUser,
+                         db: DbSession, now: Now,
+                         target: Annotated[list[str], Form()] = [],  # noqa: B006
+                         csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """The targets typed, one a line (empty lines skipped), in the order of the lines."""
+    check_csrf(user, csrf_token, db, now)
+    fields = _target_fields()
+    lines = [*target[:len(fields)], *[""] * (len(fields) - len(target))]
+    values = dict(zip(fields, lines, strict=True))
+    errors: dict[str, str] = {}
+    written: list[DiaryTargetWrite] = []
+    seen: set[str] = set()
+    for name, line in values.items():
+        if not line.strip():
+            continue
+        try:
+            written.append(DiaryTargetWrite(label=line))
+        except ValidationError:
+            errors[name] = TARGET_PROBLEM
+            continue
+        if fold_label(line) in seen:
+            errors[name] = TARGET_REPEATED
+            written.pop()
+        seen.add(fold_label(line))
+    if errors:
+        return render_participant_page(request, user, db, now, participant_id,
+                                       refused_form=RefusedForm("targets", values, errors))
+    try:
+        set_diary_targets(participant_id, DiaryTargetsWrite(targets=written), user.clinician,
+                          db, now)
+    except HTTPException as refused:  # 404: another clinic's participant
+        raise _refused(refused) from None
+    return see_other(f"{PORTAL}/participants/{participant_id}?done=targets_saved"
+                     "#diary-targets")
 
 
 # --- Disconnecting devices and discharge, each confirmed first ---------------------------

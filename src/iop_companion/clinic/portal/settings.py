@@ -1,7 +1,8 @@
 """The clinic settings page: the clinic's details as its apps receive them (name,
 address, phone, crisis line, time zone: changed by administrators only, as in the API),
 how often the apps ask for each questionnaire, within how many hours the clinic answers
-a request for support, and the thresholds of the alerts the clinic raises itself.
+a request for support, the emotions the diary card asks about, and the thresholds of
+the alerts the clinic raises itself.
 
 Each form goes through the API's own route function (same bounds, same audit row, the
 same 403 for a clinician changing the clinic's details); a value that is not allowed is
@@ -39,18 +40,24 @@ from iop_companion.clinic.routes.clinician.clinic_settings import (
     read_alert_thresholds,
     set_alert_thresholds,
     set_clinic_profile,
+    set_diary_card,
     set_measure_schedule,
     set_support_response,
 )
 from iop_companion.clinic.wire import clinic_profile
+from iop_companion.domain.coping_logs import DEFAULT_DIARY_EMOTIONS, DIARY_EMOTIONS
 from iop_companion.domain.measures import DEFAULT_INTERVAL_DAYS
 from iop_companion.sync.protocol import (
+    DIARY_EMOTION_CATALOGUE,
+    MAX_DIARY_EMOTIONS,
     MEASURE_INTERVAL_MAX_DAYS,
     MEASURE_INTERVAL_MIN_DAYS,
+    MIN_DIARY_EMOTIONS,
     SUPPORT_RESPONSE_MAX_HOURS,
     SUPPORT_RESPONSE_MIN_HOURS,
     AlertThresholdsRequest,
     ClinicProfileWrite,
+    DiaryEmotionsRequest,
     MeasureScheduleRequest,
     SupportResponseRequest,
     is_time_zone_name,
@@ -65,6 +72,8 @@ _NOTICES = {
                "included, at their next sync."),
     "measures": "Questionnaire schedule saved. Participants' apps use it from their next sync.",
     "support": "Response time saved. Participants' apps show it from their next sync.",
+    "diary": ("Diary card emotions saved. Participants' apps show them from their next "
+              "sync; cards already saved keep their ratings."),
     "thresholds": ("Alert thresholds saved. They apply to data arriving from now on; "
                    "alerts already raised stay as they are."),
 }
@@ -139,6 +148,26 @@ PROFILE_PROBLEMS = {
 }
 
 
+# The diary card's emotions by their English names (the app names them in its language).
+EMOTION_NAMES = {emotion.id: emotion.name for emotion in DIARY_EMOTIONS
+                 if emotion.id in DIARY_EMOTION_CATALOGUE}
+
+
+def emotions_problem(count: int) -> str:
+    chosen = "none" if count == 0 else f"{count}"
+    return (f"Choose from {MIN_DIARY_EMOTIONS} to {MAX_DIARY_EMOTIONS} emotions; "
+            f"you chose {chosen}.")
+
+
+def emotion_options(chosen: list[str]) -> list[tuple[str, str]]:
+    """Every emotion as (id, name): those chosen first, in their order (the order the card
+    shows them, and the order a browser sends them back), then the rest in the
+    catalogue's order."""
+    ids = [emotion for emotion in chosen if emotion in EMOTION_NAMES]
+    ids += [emotion for emotion in EMOTION_NAMES if emotion not in ids]
+    return [(emotion, EMOTION_NAMES[emotion]) for emotion in ids]
+
+
 @cache
 def _time_zones() -> tuple[str, ...]:
     """The zones a clinic may choose (those the API takes), by name."""
@@ -153,11 +182,16 @@ def _threshold_problem(low: int, high: int) -> str:
 def _settings_page(request: Request, user: PortalUser, db: DbSession, *,
                    form: str | None = None, values: Mapping[str, str] | None = None,
                    errors: Mapping[str, str] | None = None,
+                   chosen_emotions: list[str] | None = None,
                    status_code: int = status.HTTP_200_OK) -> Response:
     """The page; after a refused form, that form shows what was typed and why it was
-    refused, and the others show what is saved."""
+    refused, and the others show what is saved (`chosen_emotions`: what the refused
+    diary card form had ticked)."""
     clinic = db.get_one(Clinic, user.clinician.clinic_id)
     profile = clinic_profile(clinic)
+    saved_emotions = list(profile.diary_emotions or DEFAULT_DIARY_EMOTIONS)
+    ticked = chosen_emotions if form == "diary" and chosen_emotions is not None \
+        else saved_emotions
     thresholds = read_alert_thresholds(user.clinician, db)
     saved = {
         "clinic": {name: str(getattr(profile, name) or "") for name, _ in PROFILE_FIELDS},
@@ -177,7 +211,11 @@ def _settings_page(request: Request, user: PortalUser, db: DbSession, *,
                   profile_fields=PROFILE_FIELDS, time_zones=_time_zones(),
                   defaults=thresholds.defaults.model_dump(), bounds=thresholds.bounds,
                   support_bounds=(SUPPORT_RESPONSE_MIN_HOURS, SUPPORT_RESPONSE_MAX_HOURS),
-                  measure_bounds=(MEASURE_INTERVAL_MIN_DAYS, MEASURE_INTERVAL_MAX_DAYS))
+                  measure_bounds=(MEASURE_INTERVAL_MIN_DAYS, MEASURE_INTERVAL_MAX_DAYS),
+                  emotion_options=emotion_options(ticked), emotions_ticked=ticked,
+                  emotions_default=profile.diary_emotions is None,
+                  emotions_now=[EMOTION_NAMES.get(e, e) for e in saved_emotions],
+                  emotion_bounds=(MIN_DIARY_EMOTIONS, MAX_DIARY_EMOTIONS))
 
 
 def _validated(model: type[Body], numbers: Mapping[str, int | None | str],
@@ -262,6 +300,26 @@ def support_response_submit(request: Request, user: CurrentPortalUser, db: DbSes
                               status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     set_support_response(body, user.clinician, db, now)
     return see_other(f"{SETTINGS}?done=support#support")
+
+
+@router.post("/settings/diary-emotions")
+def diary_emotions_submit(request: Request, user: CurrentPortalUser, db: DbSession, now: Now,
+                          emotion: Annotated[list[str], Form()] = [],  # noqa: B006
+                          use_default: Annotated[str, Form()] = "",
+                          csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """The ticked emotions, in the order the page lists them (the order a browser sends
+    checkboxes in), or the app's default set."""
+    check_csrf(user, csrf_token, db, now)
+    ticked = [name for name in dict.fromkeys(emotion) if name in EMOTION_NAMES]
+    try:
+        body = DiaryEmotionsRequest(emotions=None if use_default == "yes" else ticked)
+    except ValidationError:
+        return _settings_page(request, user, db, form="diary",
+                              errors={"emotions": emotions_problem(len(ticked))},
+                              chosen_emotions=ticked,
+                              status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    set_diary_card(body, user.clinician, db, now)
+    return see_other(f"{SETTINGS}?done=diary#diary")
 
 
 @router.post("/settings/alert-thresholds")

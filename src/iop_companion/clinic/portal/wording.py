@@ -125,6 +125,24 @@ def short_day(value: date) -> str:
     return f"{value.day} {value:%b}"
 
 
+def rated_targets(card: Mapping[str, object], labels: Mapping[str, str]) -> list[str]:
+    """A diary card's targets that were rated or done, in words ("Skipped a meal 3, did
+    it"), by the labels the clinic gave them."""
+    targets = card.get("targets")
+    lines = []
+    for target_id, target in (targets.items() if isinstance(targets, Mapping) else ()):
+        if not isinstance(target, Mapping):
+            continue
+        rating, did = target.get("rating"), target.get("acted_on") is True
+        if rating is None and not did:
+            continue
+        line = labels.get(str(target_id), "Unknown target")
+        if rating is not None:
+            line += f" {rating}"
+        lines.append(f"{line}, did it" if did else line)
+    return lines
+
+
 def yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 

@@ -1,6 +1,7 @@
 """What clinicians send and are sent to run the program: participant groups, the
 schedule as the clinic sees it (who attends, weekly series, local times), attendance,
-the clinic's profile, and assignments to a whole group.
+the clinic's profile, assignments to a whole group, and the diary card's setup (the
+clinic's emotions, one participant's targets).
 
 None of this reaches the phones in a new shape: apps still get sessions as
 `pull.ScheduledSession` (UTC times) and the clinic as `pull.ClinicProfile`.
@@ -24,6 +25,7 @@ from pydantic import (
     AwareDatetime,
     Field,
     StrictBool,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -40,6 +42,9 @@ from iop_companion.sync.protocol.common import (
     time_in_range,
 )
 from iop_companion.sync.protocol.pull import (
+    DIARY_TARGET_LABEL_MAX,
+    MAX_DIARY_TARGETS,
+    DiaryTarget,
     HomeworkAssignment,
     ModuleAssignment,
     ScheduledSession,
@@ -322,7 +327,71 @@ class ClinicSettingsView(_Response):
     timezone: str
     measure_interval_days: dict[str, int] = {}  # only the measures the clinic set
     support_response_hours: int | None = None
+    diary_emotions: list[str] | None = None  # None: the app's default set
     alert_thresholds: AlertThresholdValues  # what the clinic's rules use now
+
+
+# --- The diary card -----------------------------------------------------------------------
+
+# The emotions the app can name in every language (domain/coping_logs.DIARY_EMOTIONS has
+# the same ids; tests/domain/test_diary_targets.py keeps them equal).
+DIARY_EMOTION_CATALOGUE = ("sadness", "anger", "fear", "shame", "joy", "guilt", "anxiety",
+                           "loneliness", "hope", "pride", "love", "disgust", "boredom",
+                           "jealousy", "calm")
+MIN_DIARY_EMOTIONS, MAX_DIARY_EMOTIONS = 1, 12
+DiaryEmotionId = Literal[DIARY_EMOTION_CATALOGUE]  # type: ignore[valid-type]
+
+
+class DiaryEmotionsRequest(_Request):
+    """The emotions the clinic's diary card asks about, in the order the app shows them:
+    1 to 12 ids of `DIARY_EMOTION_CATALOGUE`, each once. `emotions` must be given; null
+    goes back to the app's default set (sadness, anger, fear, shame, joy)."""
+
+    emotions: Annotated[list[DiaryEmotionId], Field(min_length=MIN_DIARY_EMOTIONS,
+                                                    max_length=MAX_DIARY_EMOTIONS)] | None
+
+    @field_validator("emotions")
+    @classmethod
+    def _each_once(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise PydanticCustomError("unique", "must name each emotion once")
+        return value
+
+
+DiaryTargetLabel = Annotated[str, Field(min_length=1, max_length=DIARY_TARGET_LABEL_MAX),
+                             PrintableLine]
+
+
+def fold_label(label: str) -> str:
+    """What makes two targets the same one: case and spacing aside."""
+    return " ".join(label.casefold().split())
+
+
+class DiaryTargetWrite(_Request):
+    label: DiaryTargetLabel  # plain words, one line: "Skipped a meal"
+
+
+class DiaryTargetsWrite(_Request):
+    """The participant's diary-card targets, replacing the list: up to 8, each once
+    (case and spacing aside), in the order the card shows them. A target whose label is
+    unchanged keeps its id; a removed one leaves new cards, and old cards keep its
+    ratings. An empty list takes the targets section off the card."""
+
+    targets: Annotated[list[DiaryTargetWrite], Field(max_length=MAX_DIARY_TARGETS)]
+
+    @field_validator("targets")
+    @classmethod
+    def _each_once(cls, value: list[DiaryTargetWrite]) -> list[DiaryTargetWrite]:
+        folded = [fold_label(target.label) for target in value]
+        if len(set(folded)) != len(folded):
+            raise PydanticCustomError("unique", "must name each target once")
+        return value
+
+
+class DiaryTargetsView(_Response):
+    participant_id: UUID
+    targets: list[DiaryTarget]  # in the order the card shows them
+    updated_at: AwareDatetime | None  # the last change of the list; None: never set
 
 
 # --- Assignments to a group ---------------------------------------------------------------

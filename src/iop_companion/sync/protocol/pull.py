@@ -39,6 +39,8 @@ class ChangeKind(StrEnum):
     HOMEWORK = "homework"  # id: the assignment's id; data: HomeworkAssignment
     MODULE_ASSIGNMENT = "module_assignment"  # id: the assignment's id; data: ModuleAssignment
     CONSENT = "consent"  # id: the consent's id; data: ConsentNotice
+    # id: the participant's id; data: DiaryTargets (the whole list, as it stands now)
+    DIARY_TARGETS = "diary_targets"
 
 
 class ClinicProfile(_Response):
@@ -54,6 +56,10 @@ class ClinicProfile(_Response):
     # The clinic's stated response time to a participant's "I need support" request, in
     # hours (1 to 168); None: the clinic has not stated one.
     support_response_hours: int | None = None
+    # The emotions the clinic's diary card asks about, in order (ids of the app's
+    # catalogue, DIARY_EMOTION_CATALOGUE); None: the app's default set. An app shows
+    # the ids it can name and falls back to its default when it can name none.
+    diary_emotions: list[Annotated[str, Field(max_length=40)]] | None = None
 
 
 class ProgramDetails(_Response):
@@ -180,6 +186,29 @@ class ConsentNotice(_Response):
     confirmation: Annotated[str, Field(max_length=32)] | None = None
 
 
+# A diary-card target's id: the same rule as the card's other rating ids
+# (payloads/coping_logs.ID_PATTERN), so the card can key its ratings by it.
+DIARY_TARGET_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+MAX_DIARY_TARGETS = 8
+DIARY_TARGET_LABEL_MAX = 60
+
+
+class DiaryTarget(_Response):
+    """One target the care team set for the participant's diary card ("Skipped a meal"),
+    rated on the card like an urge: 0 to 5, and whether they did it."""
+
+    id: Annotated[str, Field(min_length=1, max_length=40, pattern=DIARY_TARGET_ID_PATTERN)]
+    label: Annotated[str, Field(min_length=1, max_length=DIARY_TARGET_LABEL_MAX)]
+
+
+class DiaryTargets(_Response):
+    """The participant's diary-card targets as they stand now, in the order shown (none:
+    the card has no targets section). A target taken off the list keeps its ratings on
+    cards already saved."""
+
+    targets: Annotated[list[DiaryTarget], Field(max_length=MAX_DIARY_TARGETS)] = []
+
+
 CHANGE_DATA_MODELS: dict[ChangeKind, type[_Response]] = {
     ChangeKind.CLINIC_PROFILE: ClinicProfile,
     ChangeKind.PROGRAM: ProgramDetails,
@@ -189,6 +218,7 @@ CHANGE_DATA_MODELS: dict[ChangeKind, type[_Response]] = {
     ChangeKind.HOMEWORK: HomeworkAssignment,
     ChangeKind.MODULE_ASSIGNMENT: ModuleAssignment,
     ChangeKind.CONSENT: ConsentNotice,
+    ChangeKind.DIARY_TARGETS: DiaryTargets,
 }
 
 

@@ -25,6 +25,7 @@ from iop_companion.ui.aftercare.view import (
 )
 from iop_companion.ui.context import use_navigator, use_services
 from iop_companion.ui.formatting import clock_time, moment_label, sentence_start, time_range
+from iop_companion.ui.logs.today import diary_card_button
 from iop_companion.ui.practice.today import practice_card
 from iop_companion.ui.schedule.view import session_kind_label, status_line
 from iop_companion.ui.today.trends import trend_cards
@@ -180,6 +181,7 @@ def TodayScreen() -> ft.Control:
                    month=t(f"month.{local_now.month}"), day=local_now.day), muted=True),
         *program_end_cards,
         check_in_card,
+        diary_card_button(services, navigator, store),
         practice_card(services, navigator, store, now),
         *trend_cards(services.translator, store, zone, now),
         *use_days_cards,

@@ -2,10 +2,10 @@
 alerts, measure results with the clinic's own scores, the schedule published to
 participants' apps, disconnecting a participant's devices, the clinic's settings,
 treatment goals and the aftercare plan (written with the participant), discharge,
-homework, module assignments, consents, and signing out; the participant list with each
-one's status, adding and enrolling participants, their devices, check-ins, shared plans
-and lapse reviews; one's own account; and, for administrators only (administration.py),
-the clinic's staff and audit log.
+homework, module assignments, consents, diary-card targets, and signing out; the
+participant list with each one's status, adding and enrolling participants, their
+devices, check-ins, shared plans and lapse reviews; one's own account; and, for
+administrators only (administration.py), the clinic's staff and audit log.
 
 Each module builds its router with `common.clinician_router()`, which depends on
 `require_clinician`, so a route added later is protected even if its author forgets to
@@ -31,6 +31,7 @@ from iop_companion.clinic.routes.clinician import (
     consents,
     coping_logs,
     devices,
+    diary_targets,
     discharge,
     enrolment_codes,
     goals,
@@ -69,6 +70,7 @@ _RESOURCES = (
     lapse_reviews,
     practice,
     coping_logs,
+    diary_targets,
     account,
     staff,
     audit_log,

@@ -1,7 +1,8 @@
 """The clinic's own settings, sent to the apps with the clinic's profile: its name,
 address, phone and crisis numbers and time zone (administrators only), how often the
-measures are due, and the stated response time to a request for support. Also the
-thresholds of the clinic's alert rules, which stay on the server, and reading it all."""
+measures are due, the stated response time to a request for support, and the emotions
+its diary card asks about. Also the thresholds of the clinic's alert rules, which stay
+on the server, and reading it all."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from iop_companion.sync.protocol import (
     ClinicProfile,
     ClinicProfileWrite,
     ClinicSettingsView,
+    DiaryEmotionsRequest,
     MeasureScheduleRequest,
     SupportResponseRequest,
 )
@@ -42,7 +44,8 @@ def clinic_settings_view(clinic: Clinic) -> ClinicSettingsView:
 @router.get("/clinic")
 def read_clinic(clinician: CurrentClinician, db: DbSession) -> ClinicSettingsView:
     """The clinic's profile as the apps get it (name, address, phone, crisis line, time
-    zone, measure schedule, support response time) and its alert thresholds now."""
+    zone, measure schedule, support response time, diary card emotions) and its alert
+    thresholds now."""
     clinic = db.get(Clinic, clinician.clinic_id)
     assert clinic is not None  # a signed-in clinician's clinic exists
     return clinic_settings_view(clinic)
@@ -98,6 +101,23 @@ def set_support_response(body: SupportResponseRequest, clinician: CurrentClinici
     publish_clinic_profile(db, clinic, now)
     record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
                  action=AuditAction.SUPPORT_RESPONSE_CHANGE, record_type="clinic",
+                 record_id=clinic.id)
+    db.commit()
+    return clinic_profile(clinic)
+
+
+@router.put("/clinic/diary-card", responses=WRITE_ERRORS)
+def set_diary_card(body: DiaryEmotionsRequest, clinician: CurrentClinician, db: DbSession,
+                   now: Now) -> ClinicProfile:
+    """Choose the emotions the clinic's diary card asks about, in the order the app shows
+    them (1 to 12 of the app's catalogue; null: the app's default set); the apps pick
+    them up with the clinic's profile. Cards already saved keep their ratings."""
+    clinic = db.get(Clinic, clinician.clinic_id)
+    assert clinic is not None  # a signed-in clinician's clinic exists
+    clinic.diary_emotions = list(body.emotions) if body.emotions is not None else None
+    publish_clinic_profile(db, clinic, now)
+    record_audit(db, at=now, actor=staff_actor(clinician.staff_id),
+                 action=AuditAction.DIARY_EMOTIONS_CHANGE, record_type="clinic",
                  record_id=clinic.id)
     db.commit()
     return clinic_profile(clinic)

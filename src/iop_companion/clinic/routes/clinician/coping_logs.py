@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from iop_companion.clinic.audit import AuditAction, record_audit, staff_actor
 from iop_companion.clinic.auth import CurrentClinician
 from iop_companion.clinic.dependencies import DbSession, Now
+from iop_companion.clinic.diary_targets import target_labels
 from iop_companion.clinic.models import ParticipantRecord
 from iop_companion.clinic.paging import (
     BadCursor,
@@ -97,6 +98,8 @@ def _read(kind: RecordKind, action: AuditAction, participant_id: uuid.UUID,
         raise bad_cursor() from None
     participant_or_404(db, clinician, participant_id, action, now)
     records, next_before = _page(db, participant_id, kind, before, limit)
+    # A diary card's targets by name (removed targets too: old cards keep their ratings).
+    labels = target_labels(db, participant_id) if kind is RecordKind.DIARY_CARD else {}
     record_audit(db, at=now, actor=staff_actor(clinician.staff_id), action=action,
                  record_type="participant", record_id=participant_id)
     db.commit()
@@ -104,9 +107,16 @@ def _read(kind: RecordKind, action: AuditAction, participant_id: uuid.UUID,
         logs=[CopingLogView(record_id=record.record_id, version=record.version,
                             content={name: value for name, value in record.payload.items()
                                      if name not in _ENVELOPE},
-                            received_at=record.received_at)
+                            received_at=record.received_at,
+                            target_labels=_labels_of(record.payload, labels))
               for record in records],
         next=encode_cursor(list_name, next_before) if next_before is not None else None)
+
+
+def _labels_of(payload: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+    rated = payload.get("targets")
+    return {target_id: labels[target_id] for target_id in rated
+            if target_id in labels} if isinstance(rated, dict) else {}
 
 
 @router.get("/participants/{participant_id}/diary-cards", responses=ERRORS,
@@ -114,8 +124,8 @@ def _read(kind: RecordKind, action: AuditAction, participant_id: uuid.UUID,
 def read_diary_cards(participant_id: uuid.UUID, clinician: CurrentClinician, db: DbSession,
                      now: Now, cursor: Cursor = None,
                      limit: Limit = DEFAULT_PAGE) -> CopingLogsPage:
-    """The participant's DBT diary cards (urges, emotions, skills, medications, note),
-    the most recently received first. Repeat with `cursor=next` while `next` is not null."""
+    """The participant's DBT diary cards (urges, emotions, skills, targets with their
+    labels in `target_labels`, medications, note), the most recently received first. Repeat with `cursor=next` while `next` is not null."""
     return _read(RecordKind.DIARY_CARD, AuditAction.DIARY_CARDS_READ, participant_id,
                  clinician, db, now, cursor, limit, "diary-cards")
 

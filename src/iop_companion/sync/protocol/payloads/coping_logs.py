@@ -122,10 +122,13 @@ class DiaryCardPayload(_CopingLogPayload):
                         Field(max_length=MAX_RATINGS)] = {}
     skills: Annotated[dict[RatingId, Annotated[StrictInt, Field(ge=0, le=7)]],
                       Field(max_length=MAX_RATINGS)] = {}
+    # The participant's own targets, set by their care team, keyed by the target's id
+    # (pull.DiaryTarget): each rated like an urge. Left out by cards without targets.
+    targets: Annotated[dict[RatingId, DiaryUrge], Field(max_length=MAX_RATINGS)] = {}
     medications_taken: Literal["yes", "no", "partly"] | None = None
     note: Note = ""
 
-    @field_validator("emotions", "skills", mode="before")
+    @field_validator("emotions", "skills", "targets", mode="before")
     @classmethod
     def _ids_first(cls, value: Any) -> Any:
         # Before the ratings are checked, so an error never quotes a key that is not an
@@ -222,6 +225,9 @@ class CopingLogView(_Response):
     version: int
     content: dict[str, Any]  # the log's fields (see the payload models above)
     received_at: AwareDatetime
+    # A diary card's targets by name: the label of each target id its `targets` rates
+    # (those the care team has since taken off the list included).
+    target_labels: dict[str, str] = {}
 
 
 class CopingLogsPage(_Response):
