@@ -248,6 +248,13 @@ class ScheduleRepository(_Repository):
 
     Returned dicts have exactly the ``ScheduledSession`` fields; ``id`` is the
     clinic's session id. ``starts_at``/``ends_at`` keep the offset they came with.
+
+    Each session also keeps a little history, because the clinic only ever sends a
+    session as it is now: ``revision`` (how many times its content changed since this
+    phone first saw it; a calendar file's SEQUENCE) and ``previous_starts_at`` /
+    ``previous_ends_at`` (its times before it was last moved, for "Moved: was ...").
+    An upsert with the same content (a page applied again) changes neither. They are
+    returned only when asked for (``with_history``).
     """
 
     collection_name = "schedule"
@@ -266,8 +273,12 @@ class ScheduleRepository(_Repository):
                 raise ValidationError("id", "appears twice in the schedule")
             seen.add(clean["id"])
             docs[position] = clean
+        logical = self._coll.logical(self._PART)
         with self._guard:
-            self._coll.replace(self._coll.logical(self._PART), docs)
+            known = {doc["id"]: doc for doc in self._coll.docs(logical)}
+            for doc in docs.values():
+                _carry_history(doc, known.get(doc["id"]))
+            self._coll.replace(logical, docs)
 
     def apply_changes(
         self, upserts: Sequence[Mapping[str, Any]], removed_ids: Iterable[str] = ()
@@ -281,8 +292,13 @@ class ScheduleRepository(_Repository):
         cleaned = [self._stored_session(session, stamp) for session in upserts]
         removed = {str(r.text("id", session_id, 100, multiline=False, allow_empty=False))
                    for session_id in removed_ids}
+        logical = self._coll.logical(self._PART)
         with self._guard:
-            upsert_by_id(self._coll, self._coll.logical(self._PART), cleaned, removed, stamp)
+            known = {doc["id"]: doc for doc in self._coll.docs(logical)}
+            for doc in cleaned:  # in order: a later upsert of the same id builds on this one
+                _carry_history(doc, known.get(doc["id"]))
+                known[doc["id"]] = doc
+            upsert_by_id(self._coll, logical, cleaned, removed, stamp)
 
     def _stored_session(self, session: Mapping[str, Any], stamp: str) -> dict[str, Any]:
         clean = r.validate_session(session)
@@ -293,8 +309,10 @@ class ScheduleRepository(_Repository):
         clean["schema_version"] = self._version
         return clean
 
-    def list_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Sessions starting at or after ``start`` and before ``end``, by start time."""
+    def list_between(self, start: datetime, end: datetime, *,
+                     with_history: bool = False) -> list[dict[str, Any]]:
+        """Sessions starting at or after ``start`` and before ``end``, by start time
+        (with ``revision`` and the previous times too when ``with_history``)."""
         low = r.iso_utc(r.aware_datetime("start", start))
         high = r.iso_utc(r.aware_datetime("end", end))
         session = Query()
@@ -302,17 +320,51 @@ class ScheduleRepository(_Repository):
             table = self._coll.table(self._coll.logical(self._PART))
             found = table.search((session.starts_utc >= low) & (session.starts_utc < high))
         found.sort(key=lambda doc: (doc["starts_utc"], doc["id"]))
-        return [_public_session(doc) for doc in found]
+        return [_public_session(doc, with_history) for doc in found]
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self, *, with_history: bool = False) -> list[dict[str, Any]]:
         with self._guard:
             docs = self._coll.docs(self._coll.logical(self._PART))
         docs.sort(key=lambda doc: (doc["starts_utc"], doc["id"]))
-        return [_public_session(doc) for doc in docs]
+        return [_public_session(doc, with_history) for doc in docs]
 
 
-def _public_session(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: doc.get(name) for name in r.SESSION_FIELDS}
+def _public_session(doc: Mapping[str, Any], with_history: bool = False) -> dict[str, Any]:
+    public = {name: doc.get(name) for name in r.SESSION_FIELDS}
+    if with_history:
+        public["revision"] = int(doc.get("revision") or 0)
+        public["previous_starts_at"] = doc.get("previous_starts_at")
+        public["previous_ends_at"] = doc.get("previous_ends_at")
+    return public
+
+
+def _same_moment(a: Any, b: Any) -> bool:
+    """Two stored ISO times name the same instant (offsets may differ)."""
+    return bool(a) and bool(b) and r.aware_datetime("a", a) == r.aware_datetime("b", b)
+
+
+def _carry_history(doc: dict[str, Any], known: Mapping[str, Any] | None) -> None:
+    """Give the new version `doc` of a session its history from the stored `known` one.
+
+    Its revision goes up only when its content changed (a page applied twice must not
+    bump it); its previous times are the stored ones when its times changed, else the
+    stored previous times carry on.
+    """
+    if known is None:
+        doc["revision"] = 0
+        return
+    moved = not (_same_moment(doc["starts_at"], known.get("starts_at"))
+                 and _same_moment(doc["ends_at"], known.get("ends_at")))
+    changed = moved or any(doc.get(name) != known.get(name) for name in r.SESSION_FIELDS
+                           if name not in ("starts_at", "ends_at"))
+    revision = int(known.get("revision") or 0)
+    doc["revision"] = revision + 1 if changed else revision
+    if moved:
+        doc["previous_starts_at"] = known.get("starts_at")
+        doc["previous_ends_at"] = known.get("ends_at")
+    elif known.get("previous_starts_at"):
+        doc["previous_starts_at"] = known.get("previous_starts_at")
+        doc["previous_ends_at"] = known.get("previous_ends_at")
 
 
 # ------------------------------------------------------------------------- safety plan
