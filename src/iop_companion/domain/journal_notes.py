@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from iop_companion.domain.coping_logs import moment
+
 TITLE_MAX = 120
 # About three pages of handwriting: long enough for a real entry, short enough that a
 # screen (and the readable export) shows it whole without slowing down.
@@ -38,7 +40,7 @@ def note_problems(note: Mapping[str, Any]) -> Problems:
     problems: Problems = {}
     for name in sorted(set(note) - FIELDS, key=str):
         problems[str(name)[:40]] = "is not a field of a note"
-    if _moment(note.get("written_at")) is None:
+    if moment(note.get("written_at")) is None:
         problems["written_at"] = "must be a date and time with its time zone"
     title = note.get("title", "")
     if not isinstance(title, str):
@@ -69,21 +71,10 @@ def tidy(title: str, text: str) -> tuple[str, str]:
 
 def written_at(note: Mapping[str, Any]) -> datetime | None:
     """When the note was written, time-zone aware (None if the note has no valid time)."""
-    return _moment(note.get("written_at"))
+    return moment(note.get("written_at"))
 
 
 def searchable_text(note: Mapping[str, Any]) -> str:
     """The words a Journal search looks in: the title and the text."""
     return " ".join(part for part in (note.get("title"), note.get("text"))
                     if isinstance(part, str))
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        return None
-    return value
